@@ -1,0 +1,65 @@
+//! Command-line parsing (clap) and dispatch. Each subcommand lives in its own file and only
+//! parses, builds library configs, calls the library and prints.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod analyze;
+mod bifurcate;
+mod reduced;
+mod reproduce;
+mod sweep;
+mod train;
+
+/// Dense Hopfield networks, their learning dynamics and Waddington landscapes.
+#[derive(Debug, Parser)]
+#[command(name = "waddington", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a dense associative memory from a run config (TOML).
+    Train(train::TrainArgs),
+    /// Run the paper's Figure-3 setting on the embedded data, then analyse it.
+    Demo(train::DemoArgs),
+    /// Measure the speed of one training epoch against the matrix-product floor.
+    Bench(train::BenchArgs),
+    /// The Waddington analysis of one or several run folders.
+    Analyze(analyze::Args),
+    /// The reduced two-memory theory: nullclines, fixed points, continuation.
+    #[command(subcommand)]
+    Reduced(reduced::Command),
+    /// Modern Hopfield networks with controlled bifurcations.
+    #[command(subcommand)]
+    Bifurcate(bifurcate::Command),
+    /// Reproduce a figure of the paper.
+    Reproduce(reproduce::Args),
+    /// Parameter sweeps over (n, T, seed, ...) grids.
+    #[command(subcommand)]
+    Sweep(sweep::Command),
+}
+
+/// Parse the command line, run, and map errors to a message and a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => train::train(a),
+        Command::Demo(a) => train::demo(a),
+        Command::Bench(a) => train::bench(a),
+        Command::Analyze(a) => analyze::run(a),
+        Command::Reduced(c) => reduced::run(c),
+        Command::Bifurcate(c) => bifurcate::run(c),
+        Command::Reproduce(a) => reproduce::run(a),
+        Command::Sweep(c) => sweep::run(c),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

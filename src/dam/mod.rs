@@ -1,0 +1,3 @@
+//! The dense associative memory: both formulations ([`model`]) and the reference-exact trainer.
+
+pub mod model;
