@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 mod analyze;
 mod bifurcate;
+mod embed;
+mod plot;
 mod reduced;
 mod reproduce;
 mod sweep;
@@ -37,6 +39,12 @@ enum Command {
     Bifurcate(bifurcate::Command),
     /// Reproduce a figure of the paper.
     Reproduce(reproduce::Args),
+    /// UMAP embeddings: fit, transform, save and load models.
+    #[command(subcommand)]
+    Embed(embed::Command),
+    /// Figures and movies from run folders and result files.
+    #[command(subcommand)]
+    Plot(plot::Command),
     /// Parameter sweeps over (n, T, seed, ...) grids.
     #[command(subcommand)]
     Sweep(sweep::Command),
@@ -54,6 +62,8 @@ pub fn main() -> ExitCode {
         Command::Bifurcate(c) => bifurcate::run(c),
         Command::Reproduce(a) => reproduce::run(a),
         Command::Sweep(c) => sweep::run(c),
+        Command::Embed(c) => embed::run(c),
+        Command::Plot(c) => plot::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
