@@ -32,19 +32,19 @@ pub struct Overrides {
     #[arg(long)]
     epochs: Option<usize>,
     /// Power n.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     n: Option<f64>,
     /// Loss power m (default n).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     m: Option<f64>,
     /// Temperature T.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     temperature: Option<f64>,
     /// Number of memories K.
     #[arg(long)]
     memories: Option<usize>,
     /// Learning rate.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     rate: Option<f64>,
     /// Momentum.
     #[arg(long)]
