@@ -56,7 +56,7 @@ pub fn read_int_dyn(path: &Path) -> Result<ArrayD<i64>> {
 }
 
 /// Fail with a message naming `what` if any entry is NaN or infinite.
-pub fn check_finite<'a, D: ndarray::Dimension>(
+pub fn check_finite<D: ndarray::Dimension>(
     a: &ndarray::ArrayBase<impl ndarray::Data<Elem = f64>, D>,
     what: &str,
 ) -> Result<()> {

@@ -1,5 +1,6 @@
 //! The trainer against independent computations: a naive per-sample loop written from the spec's
 //! formulas (§1.4, §2.2 and `krotov-2016.md`), extreme powers, thread independence, resume.
+#![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 
 use ndarray::{Array2, s};
 use rand::SeedableRng;

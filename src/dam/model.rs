@@ -22,6 +22,7 @@ pub enum Form {
     /// The paper's label-weighted form (memories M_A and separate labels ℓ_A).
     LabelWeighted,
     /// Krotov & Hopfield (2016): labels are clamped class units inside each memory.
+    #[serde(rename = "krotov-2016")]
     Krotov2016,
 }
 
@@ -176,8 +177,8 @@ pub fn recognition_counts(outputs: &Array2<f64>, digits: &[usize]) -> Vec<usize>
 /// Per-class accuracy (argmax rule, as `evaluateNet`): fraction of the samples of class c whose
 /// argmax output is c; `None` for classes without samples.
 pub fn per_class_accuracy(outputs: &Array2<f64>, digits: &[usize]) -> Vec<Option<f64>> {
-    let mut hit = vec![0usize; CLASSES];
-    let mut tot = vec![0usize; CLASSES];
+    let mut hit = [0usize; CLASSES];
+    let mut tot = [0usize; CLASSES];
     for (row, &d) in outputs.rows().into_iter().zip(digits) {
         tot[d] += 1;
         if argmax(row) == d {

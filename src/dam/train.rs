@@ -104,6 +104,13 @@ pub struct Noise {
     pub epochs: Vec<usize>,
 }
 
+impl Noise {
+    /// Whether every step of epoch `epoch` (0-based) is noisy.
+    pub fn applies_at(&self, epoch: usize) -> bool {
+        (self.std > 0.0 || self.mean != 0.0) && (self.epochs.is_empty() || self.epochs.contains(&epoch))
+    }
+}
+
 impl Hyper {
     /// The paper's defaults (Figure 3: η = 0.005, μ = 0, normalisation, no decay, no noise).
     pub fn paper(params: Params) -> Self {
@@ -146,7 +153,7 @@ impl Hyper {
 
 /// Split P samples in order into `count` equal minibatches of consecutive rows.
 pub fn consecutive_batches(p: usize, count: usize) -> Result<Vec<Vec<usize>>> {
-    if count == 0 || p % count != 0 {
+    if count == 0 || !p.is_multiple_of(count) {
         return Err(Error::invalid(
             "train.minibatches",
             format!("{count} minibatches do not divide the {p} training samples evenly"),
@@ -437,9 +444,9 @@ impl Trainer {
         linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
         let lsum: Vec<f64> = st.labels.rows().into_iter().map(|r| r.sum()).collect();
         w.out.fill(0.0);
-        for a in 0..k {
+        for (a, &la) in lsum.iter().enumerate() {
             for s in 0..nb {
-                let base = w.h[[a, s]] - lsum[a];
+                let base = w.h[[a, s]] - la;
                 let (hb, fb) = f(base);
                 w.coef[[a, s]] = fb;
                 for cl in 0..c {
