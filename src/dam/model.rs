@@ -85,8 +85,8 @@ impl Power {
                         if e == 0 {
                             break;
                         }
-                        for i in 0..B {
-                            base[i] *= base[i];
+                        for b in base.iter_mut() {
+                            *b *= *b;
                         }
                     }
                 }
