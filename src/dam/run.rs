@@ -107,15 +107,27 @@ pub fn load_training(cfg: &RunConfig) -> Result<(TrainingSet, Option<TrainingSet
     let ds = load_dataset(cfg)?;
     let train = data::select_balanced(&ds, &d.digits, d.per_class, cfg.data_seed(), &[])?;
     let test = if d.test_per_class > 0 {
-        let exclude = train.source_index.clone().unwrap_or_default();
         let seed = derive_seed(cfg.data_seed(), 0x7e57);
-        Some(data::select_balanced(
-            &ds,
-            &d.digits,
-            d.test_per_class,
-            seed,
-            &exclude,
-        )?)
+        if d.source == "fashion-mnist" {
+            // the official test split
+            let test_set = Dataset::fashion_mnist("test")?;
+            Some(data::select_balanced(
+                &test_set,
+                &d.digits,
+                d.test_per_class,
+                seed,
+                &[],
+            )?)
+        } else {
+            let exclude = train.source_index.clone().unwrap_or_default();
+            Some(data::select_balanced(
+                &ds,
+                &d.digits,
+                d.test_per_class,
+                seed,
+                &exclude,
+            )?)
+        }
     } else {
         None
     };
