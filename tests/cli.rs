@@ -14,6 +14,18 @@ fn write_config(dir: &Path, text: &str) -> std::path::PathBuf {
     p
 }
 
+/// Runs `waddington train --config CFG --out OUT` and expects success.
+fn train_ok(cfg: &Path, out: &Path) {
+    let ok = bin()
+        .args(["train", "--config"])
+        .arg(cfg)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run waddington");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
 /// Runs `waddington args…`, expects failure, returns stderr.
 fn fails(args: &[&str]) -> String {
     let out = bin().args(args).output().expect("run waddington");
@@ -32,14 +44,7 @@ fn train_runs_from_a_config_and_refuses_to_overwrite_a_finished_run() {
     let d = tempfile::tempdir().expect("tmp");
     let cfg = write_config(d.path(), SMALL);
     let out = d.path().join("run");
-    let ok = bin()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    train_ok(&cfg, &out);
     for f in [
         "config.toml",
         "summary.json",
@@ -243,14 +248,7 @@ fn an_idx_dataset_trains() {
         "[model]\nmemories = 2\n[train]\nepochs = 2\n[data]\nsource = \"img.idx\"\nlabels = \"lab.idx\"\nper_class = 2\ndigits = [1, 0]\n",
     );
     let out = d.path().join("r");
-    let ok = bin()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    train_ok(&cfg, &out);
     let t = npy::read_matrix(&out.join("targets.npy"), "t").expect("targets");
     assert_eq!(
         t.column(1).to_vec(),
@@ -282,14 +280,7 @@ fn golden_fixture_through_the_cli() {
          [model]\nn = 30\ntemperature = 670\n[train]\nepochs = 20\nrate = 0.005\nsave_epochs = [1, 2, 3, 5, 10, 20]\n",
     );
     let out = d.path().join("run");
-    let ok = bin()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    train_ok(&cfg, &out);
     let (epochs, m, _) = waddington::dam::run::read_trajectory(&out).expect("trajectory");
     assert_eq!(epochs, vec![1, 2, 3, 5, 10, 20]);
     let diff = m
@@ -307,14 +298,7 @@ fn a_killed_run_resumes_to_the_same_result() {
         "[model]\nmemories = 50\n[data]\nper_class = 10\n[train]\nepochs = 2000\nsave_every = 50\ncheckpoint_every = 100\n",
     );
     let whole = d.path().join("whole");
-    let ok = bin()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&whole)
-        .output()
-        .expect("run");
-    assert!(ok.status.success());
+    train_ok(&cfg, &whole);
     let part = d.path().join("part");
     let mut child = bin()
         .args(["train", "--config"])

@@ -342,16 +342,7 @@ fn recorded_epochs_follow_the_fixture_convention() {
     assert_eq!(epochs, vec![0, 1, 4, 12]);
     // memories[i] is the state after epochs[i] completed epochs: replay with the library
     let prep = run::prepare(&c).expect("prepare");
-    let mut tr = Trainer::new(
-        c.model.form,
-        run::hyper(&c),
-        prep.training.samples.clone(),
-        prep.training.targets.clone(),
-        prep.batches.clone(),
-        c.seed,
-        faer::Par::Seq,
-    )
-    .expect("trainer");
+    let mut tr = prep.trainer().expect("trainer");
     let mut st = prep.init.clone();
     let mut done = 0;
     for (i, &e) in epochs.iter().enumerate() {

@@ -2,8 +2,7 @@
 //! (S = M·Xᵀ and G = W·X) timed alone with the same library, sizes and thread count.
 
 use crate::config::RunConfig;
-use crate::dam::run::{hyper, prepare};
-use crate::dam::train::Trainer;
+use crate::dam::run::prepare;
 use crate::error::Result;
 use crate::linalg;
 use faer::Par;
@@ -38,15 +37,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn epoch_vs_floor(cfg: &RunConfig, blocks: usize, per_block: usize) -> Result<EpochBench> {
     let prep = prepare(cfg)?;
     let par = linalg::par(cfg.threads);
-    let mut tr = Trainer::new(
-        cfg.model.form,
-        hyper(cfg),
-        prep.training.samples.clone(),
-        prep.training.targets.clone(),
-        prep.batches.clone(),
-        cfg.seed,
-        par,
-    )?;
+    let mut tr = prep.trainer()?;
     let mut st = prep.init.clone();
     for e in 0..per_block {
         tr.epoch(&mut st, e);

@@ -228,6 +228,22 @@ pub fn prepare(cfg: &RunConfig) -> Result<Prepared> {
     })
 }
 
+impl Prepared {
+    /// The trainer of this run (its samples, targets, minibatches, seed and thread count).
+    pub fn trainer(&self) -> Result<Trainer> {
+        let cfg = &self.config;
+        Trainer::new(
+            cfg.model.form,
+            hyper(cfg),
+            self.training.samples.clone(),
+            self.training.targets.clone(),
+            self.batches.clone(),
+            cfg.seed,
+            linalg::par(cfg.threads),
+        )
+    }
+}
+
 /// The optimiser settings of a config.
 pub fn hyper(cfg: &RunConfig) -> Hyper {
     let t = &cfg.train;
@@ -399,15 +415,7 @@ fn continue_run(
 ) -> Result<Summary> {
     let cfg = &prep.config;
     let total = cfg.train.epochs;
-    let mut trainer = Trainer::new(
-        cfg.model.form,
-        hyper(cfg),
-        prep.training.samples.clone(),
-        prep.training.targets.clone(),
-        prep.batches.clone(),
-        cfg.seed,
-        linalg::par(cfg.threads),
-    )?;
+    let mut trainer = prep.trainer()?;
     let start = Instant::now();
     if done == 0 && rec.written() == 0 && rec.wants(0) {
         rec.record(&state.memories, &state.labels)?;
