@@ -64,11 +64,15 @@ pub struct SearchOptions {
     pub degenerate_tol: f64,
     /// Seed for random starting points (d > 3).
     pub seed: u64,
+    /// Use the exact elimination candidates when the potential has them.
+    pub exact: bool,
+    /// Use the multi-start search.
+    pub multistart: bool,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { radius: None, starts_per_axis: 31, degenerate_tol: 1e-7, seed: 1 }
+        SearchOptions { radius: None, starts_per_axis: 31, degenerate_tol: 1e-7, seed: 1, exact: true, multistart: true }
     }
 }
 
@@ -213,8 +217,13 @@ pub fn critical_points(pot: &dyn Potential, p: &[f64], opts: &SearchOptions) -> 
         return Err(Error::invalid("parameters", "must be finite"));
     }
     let radius = opts.radius.unwrap_or_else(|| default_radius(pot, p));
-    let mut cands: Vec<Vec<f64>> = pot.exact_critical_candidates(p).unwrap_or_default();
-    cands.extend(starting_points(d, radius, opts.starts_per_axis, opts.seed));
+    let mut cands: Vec<Vec<f64>> = Vec::new();
+    if opts.exact {
+        cands.extend(pot.exact_critical_candidates(p).unwrap_or_default());
+    }
+    if opts.multistart {
+        cands.extend(starting_points(d, radius, opts.starts_per_axis, opts.seed));
+    }
     let mut found: Vec<(Vec<f64>, f64)> = Vec::new();
     let mut gscale = vec![0.0; d];
     for c in cands {
@@ -252,6 +261,16 @@ pub fn critical_points(pot: &dyn Potential, p: &[f64], opts: &SearchOptions) -> 
         if !merged {
             uniq.push((z, r, minabs));
         }
+    }
+    if uniq.iter().filter(|u| u.2 < 1e-6).count() > 8 {
+        return Err(Error::invalid(
+            "potential",
+            format!(
+                "{}: the critical points are not isolated (V is flat along some direction); \
+                 such potentials are meant for an identity embedding on the simplex",
+                pot.name()
+            ),
+        ));
     }
     let mut out: Vec<CriticalPoint> =
         uniq.into_iter().map(|(z, _, _)| classify(pot, p, &z, opts.degenerate_tol)).collect();
