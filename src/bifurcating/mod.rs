@@ -19,3 +19,8 @@ pub mod dense;
 pub mod ode;
 pub mod polynomial;
 pub mod potentials;
+pub mod network;
+pub mod patterns;
+pub mod schedule;
+pub mod scenario;
+pub mod data;

@@ -295,16 +295,26 @@ where
     Ok(sol)
 }
 
-/// Euler–Maruyama for dy = f(t, y) dt + s·dW with independent Wiener increments per component
-/// (spec §3.7), fixed step `dt`, ChaCha20 RNG seeded by `seed` (reproducible across platforms).
-/// States are recorded every `record_every` steps (and at the start).
+/// The diffusion term of an SDE dy = f dt + S dW.
+#[derive(Debug, Clone)]
+pub enum Noise {
+    /// S = s·I (independent Wiener processes per component).
+    Isotropic(f64),
+    /// S = L (row-major n×n, e.g. a Cholesky factor), dW ∈ ℝⁿ.
+    Matrix(Vec<f64>),
+}
+
+/// Euler–Maruyama for dy = f(t, y) dt + S·dW (spec §3.7), fixed step `dt`, ChaCha20 RNG seeded by
+/// `seed` (reproducible across platforms and thread counts). States are recorded every
+/// `record_every` steps (and at the start and end).
+#[allow(clippy::too_many_arguments)]
 pub fn euler_maruyama<F>(
     mut f: F,
     t0: f64,
     y0: &[f64],
     t_end: f64,
     dt: f64,
-    s: f64,
+    noise: &Noise,
     seed: u64,
     record_every: usize,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>)>
@@ -322,16 +332,29 @@ where
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut y = y0.to_vec();
     let mut k = vec![0.0; n];
-    let sq = s * dt.sqrt();
+    let sq = dt.sqrt();
+    let mut w = vec![0.0; n];
     let mut ts = vec![t0];
     let mut ys = vec![y.clone()];
     let every = record_every.max(1);
     for step in 1..=steps {
         let t = t0 + (step - 1) as f64 * dt;
         f(t, &y, &mut k);
-        for i in 0..n {
-            let w: f64 = StandardNormal.sample(&mut rng);
-            y[i] += dt * k[i] + sq * w;
+        for wi in w.iter_mut() {
+            *wi = StandardNormal.sample(&mut rng);
+        }
+        match noise {
+            Noise::Isotropic(s) => {
+                for i in 0..n {
+                    y[i] += dt * k[i] + s * sq * w[i];
+                }
+            }
+            Noise::Matrix(l) => {
+                for i in 0..n {
+                    let lw: f64 = (0..n).map(|j| l[i * n + j] * w[j]).sum();
+                    y[i] += dt * k[i] + sq * lw;
+                }
+            }
         }
         if !y.iter().all(|v| v.is_finite()) {
             return Err(Error::Diverged(format!("non-finite state at t = {}", t + dt)));
