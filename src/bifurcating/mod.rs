@@ -24,3 +24,4 @@ pub mod patterns;
 pub mod schedule;
 pub mod scenario;
 pub mod data;
+pub mod bifurcation;
