@@ -614,7 +614,8 @@ pub fn bisect<F: Fn(f64) -> f64>(f: F, mut lo: f64, mut hi: f64) -> Option<f64> 
 }
 
 /// Times along a schedule at which a discrete signature changes (e.g. the numbers of minima and
-/// saddles of V, or the stable network equilibria), scanned with step `dt` and bisected to 1e−9.
+/// saddles of V, or the stable network equilibria), scanned with step `dt` and bisected to 1e−9;
+/// the signatures reported are those at the scan points on either side.
 pub fn signature_changes<S, F>(t0: f64, t1: f64, dt: f64, sig: F) -> Vec<(f64, S, S)>
 where
     S: PartialEq + Clone,
@@ -637,7 +638,7 @@ where
                     hi = mid;
                 }
             }
-            out.push((hi, prev.clone(), sig(hi)));
+            out.push((hi, prev.clone(), s.clone()));
         }
         prev = s;
         prev_t = t;

@@ -607,3 +607,66 @@ fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::invalid("json", e.to_string()))?;
     std::fs::write(path, s).map_err(|e| Error::io(path, e))
 }
+
+/// A bifurcation crossed along a schedule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crossing {
+    /// Time of the crossing.
+    pub t: f64,
+    /// Parameters at that time.
+    pub theta: Vec<f64>,
+    /// What changed.
+    pub what: String,
+}
+
+/// Along the schedule (spec §10.1 "analysis"): times at which V's critical-point set changes
+/// (landscape folds), pure-pattern margins Δ_μ cross zero (β → ∞), and the number of stable
+/// network equilibria changes (network folds at the model's β), scanned with step `dt`.
+pub fn schedule_crossings(model: &Model, t_end: f64, dt: f64) -> Result<Vec<Crossing>> {
+    let pot = model.potential.clone();
+    let sched = &model.schedule;
+    let net = &model.network;
+    let mut out = Vec::new();
+    let so = super::critical::SearchOptions { starts_per_axis: 15, ..Default::default() };
+    let sig_v = |t: f64| -> (usize, usize, usize) {
+        let cps = super::critical::critical_points(pot.as_ref(), &sched.eval(t), &so).unwrap_or_default();
+        let c = |k| cps.iter().filter(|c| c.kind == k).count();
+        use super::critical::Kind::*;
+        (c(Minimum), c(Saddle), c(Maximum))
+    };
+    for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig_v) {
+        out.push(Crossing {
+            t,
+            theta: sched.eval(t),
+            what: format!("landscape: (minima, saddles, maxima) {a:?} -> {b:?}"),
+        });
+    }
+    for mu in 0..net.p {
+        let sig = |t: f64| net.margin(mu, &sched.eval(t)) > 0.0;
+        for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig) {
+            out.push(Crossing {
+                t,
+                theta: sched.eval(t),
+                what: format!(
+                    "margin: pattern {mu} {} a pure fixed point (beta -> inf)",
+                    if b && !a { "becomes" } else { "stops being" }
+                ),
+            });
+        }
+    }
+    let sig_n = |t: f64| {
+        net.equilibria(&sched.eval(t), 12)
+            .iter()
+            .filter(|e| e.stability == super::network::Stability::Stable)
+            .count()
+    };
+    for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig_n) {
+        out.push(Crossing {
+            t,
+            theta: sched.eval(t),
+            what: format!("network (beta = {}): stable equilibria {a} -> {b}", net.beta),
+        });
+    }
+    out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    Ok(out)
+}
