@@ -12,7 +12,18 @@ fn bin() -> Command {
 fn critical_points_json() {
     let (a, b) = (1.3, -0.7);
     let out = bin()
-        .args(["bifurcate", "critical-points", "--potential", "heteroclinic-flip", "--a", "1.3", "--b", "-0.7", "--format", "json"])
+        .args([
+            "bifurcate",
+            "critical-points",
+            "--potential",
+            "heteroclinic-flip",
+            "--a",
+            "1.3",
+            "--b",
+            "-0.7",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -42,8 +53,21 @@ fn bad_input_is_rejected() {
     for args in [
         vec!["bifurcate", "critical-points", "--param", "zz=1"],
         vec!["bifurcate", "critical-points", "--potential", "nope"],
-        vec!["bifurcate", "critical-points", "--potential", "polynomial", "--expr", "x^4 + $"],
-        vec!["bifurcate", "simulate", "/nonexistent/scenario.toml", "--out", "/tmp/never-written-bifurcating"],
+        vec![
+            "bifurcate",
+            "critical-points",
+            "--potential",
+            "polynomial",
+            "--expr",
+            "x^4 + $",
+        ],
+        vec![
+            "bifurcate",
+            "simulate",
+            "/nonexistent/scenario.toml",
+            "--out",
+            "/tmp/never-written-bifurcating",
+        ],
     ] {
         let out = bin().args(&args).output().unwrap();
         assert!(!out.status.success(), "{args:?} should fail");
@@ -61,6 +85,9 @@ fn demo_ends_in_pattern_1() {
     let cr = v["crossings"].as_array().unwrap();
     let times: Vec<f64> = cr.iter().map(|c| c["t"].as_f64().unwrap()).collect();
     for t_ref in [14.333, 15.026, 18.617, 30.515, 37.456, 37.889] {
-        assert!(times.iter().any(|t| (t - t_ref).abs() < 2e-3), "no crossing at {t_ref}: {times:?}");
+        assert!(
+            times.iter().any(|t| (t - t_ref).abs() < 2e-3),
+            "no crossing at {t_ref}: {times:?}"
+        );
     }
 }

@@ -20,7 +20,11 @@ fn assert_set(found: &[CriticalPoint], expected: &[(Kind, f64, f64, Option<f64>)
             .unwrap_or_else(|| panic!("{what}: no critical point at ({x}, {y}); found {found:#?}"));
         assert_eq!(hit.kind, k, "{what}: kind at ({x}, {y})");
         if let Some(v) = v {
-            assert!((hit.value - v).abs() < tol, "{what}: V at ({x},{y}) = {} vs {v}", hit.value);
+            assert!(
+                (hit.value - v).abs() < tol,
+                "{what}: V at ({x},{y}) = {} vs {v}",
+                hit.value
+            );
         }
     }
 }
@@ -155,7 +159,10 @@ fn binary_choice_and_binary_flip_reference_points() {
         "binary flip (-0.75,0.4)",
     );
     let origin = cps(&bf, &[("p1", 0.0), ("p2", 0.0)]);
-    let o = origin.iter().find(|c| c.z[0].abs() < 1e-6 && c.z[1].abs() < 1e-6).expect("origin");
+    let o = origin
+        .iter()
+        .find(|c| c.z[0].abs() < 1e-6 && c.z[1].abs() < 1e-6)
+        .expect("origin");
     assert_eq!(o.kind, Degenerate);
 }
 
@@ -184,10 +191,21 @@ fn elimination_agrees_with_multistart_and_morse() {
     use rand::{RngExt, SeedableRng};
     let pot = potentials::heteroclinic_flip(false);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let exact = SearchOptions { multistart: false, ..SearchOptions::default() };
-    let multi = SearchOptions { exact: false, ..SearchOptions::default() };
+    let exact = SearchOptions {
+        multistart: false,
+        ..SearchOptions::default()
+    };
+    let multi = SearchOptions {
+        exact: false,
+        ..SearchOptions::default()
+    };
     for _ in 0..60 {
-        let p = [rng.random_range(-5.0..5.0), rng.random_range(-4.0..2.0), rng.random_range(-2.0..2.0), 4.0];
+        let p = [
+            rng.random_range(-5.0..5.0),
+            rng.random_range(-4.0..2.0),
+            rng.random_range(-2.0..2.0),
+            4.0,
+        ];
         let e = critical_points(&pot, &p, &exact).unwrap();
         let m = critical_points(&pot, &p, &multi).unwrap();
         assert_eq!(e.len(), m.len(), "count at {p:?}: exact {e:#?} multistart {m:#?}");
@@ -219,12 +237,18 @@ fn mirror_user_polynomial_and_derivatives() {
     let b = critical_points(&mir, &p, &SearchOptions::default()).unwrap();
     assert_eq!(a.len(), b.len());
     for c in &a {
-        assert!(b.iter().any(|d| (d.z[0] - c.z[0]).abs() < 1e-9 && (d.z[1] + c.z[1]).abs() < 1e-9));
+        assert!(
+            b.iter()
+                .any(|d| (d.z[0] - c.z[0]).abs() < 1e-9 && (d.z[1] + c.z[1]).abs() < 1e-9)
+        );
     }
     let vars = vec!["x".to_string(), "y".to_string()];
-    let defaults = [("a".to_string(), 0.3), ("b".to_string(), -1.2)].into_iter().collect();
+    let defaults = [("a".to_string(), 0.3), ("b".to_string(), -1.2)]
+        .into_iter()
+        .collect();
     let user =
-        potentials::PolyPotential::user("x^4 + y^4 + y^3 - 4*x^2*y - a*x + b*y - y^2", &vars, &defaults).unwrap();
+        potentials::PolyPotential::user("x^4 + y^4 + y^3 - 4*x^2*y - a*x + b*y - y^2", &vars, &defaults)
+            .unwrap();
     let up = user.param_defaults().to_vec();
     let u = critical_points(&user, &up, &SearchOptions::default()).unwrap();
     assert_eq!(u.len(), a.len());

@@ -40,12 +40,19 @@ fn figure1_reduced_symmetric_reference() {
     for (t, m, tol) in table {
         let got = at(*t);
         for k in 0..3 {
-            assert!((got[k] - m[k]).abs() < *tol, "t = {t}: m = {got:?}, expected {m:?}");
+            assert!(
+                (got[k] - m[k]).abs() < *tol,
+                "t = {t}: m = {got:?}, expected {m:?}"
+            );
         }
     }
     for (i, &t) in r.t.iter().enumerate() {
         if (21.0..=29.0).contains(&t) {
-            assert!((r.m[[i, 0]] - 0.233026).abs() < 1e-5, "plateau at t = {t}: {}", r.m[[i, 0]]);
+            assert!(
+                (r.m[[i, 0]] - 0.233026).abs() < 1e-5,
+                "plateau at t = {t}: {}",
+                r.m[[i, 0]]
+            );
         }
     }
     let t99 = first_event(&r.events, "m1>0.99", 1).unwrap();
@@ -100,7 +107,11 @@ fn figure1_full_network_robust_observables() {
         let t09 = first_event(&r.events, "m0<0.9", 1).unwrap();
         assert!((18.45..=18.75).contains(&t09), "{what}: m0 < 0.9 at {t09}");
         let i20 = r.t.iter().position(|&t| (t - 20.0).abs() < 1e-9).unwrap();
-        assert!((0.2..=0.26).contains(&r.m[[i20, 0]]), "{what}: m0(20) = {}", r.m[[i20, 0]]);
+        assert!(
+            (0.2..=0.26).contains(&r.m[[i20, 0]]),
+            "{what}: m0(20) = {}",
+            r.m[[i20, 0]]
+        );
         let last = r.m.nrows() - 1;
         assert!(r.m[[last, 1]] > 0.999, "{what}: final m = {:?}", r.m.row(last));
         assert!(r.m[[last, 0]].abs() < 1e-3 && r.m[[last, 2]].abs() < 1e-3);
@@ -116,9 +127,16 @@ fn figure1_full_network_robust_observables() {
 /// b ramp, all conventions: max |Δx| < 1e−6 with rtol 1e−10.
 #[test]
 fn reduction_is_exact() {
-    for conv in [Convention::Covariant, Convention::RaisedGradient, Convention::Contravariant] {
+    for conv in [
+        Convention::Covariant,
+        Convention::RaisedGradient,
+        Convention::Contravariant,
+    ] {
         let mut sc = full_scenario(100.0, "random", 200, 5, conv);
-        sc.schedule.insert("a".into(), waddington::bifurcating::schedule::Track::Constant(0.3));
+        sc.schedule.insert(
+            "a".into(),
+            waddington::bifurcating::schedule::Track::Constant(0.3),
+        );
         sc.schedule.insert(
             "b".into(),
             waddington::bifurcating::schedule::Track::Keyframes(vec![[0.0, -1.0], [5.0, -1.0], [15.0, -2.0]]),
@@ -138,7 +156,11 @@ fn reduction_is_exact() {
         let net = &model.network;
         let sched = &model.schedule;
         let t_out: Vec<f64> = (0..=40).map(|i| i as f64 * 0.5).collect();
-        let opts = DpOptions { rtol: 1e-10, atol: 1e-12, ..Default::default() };
+        let opts = DpOptions {
+            rtol: 1e-10,
+            atol: 1e-12,
+            ..Default::default()
+        };
         let full = dormand_prince(
             |t, x, o| net.full_rhs(pt, x, &sched.eval(t), o),
             0.0,
@@ -149,8 +171,16 @@ fn reduction_is_exact() {
             &opts,
         )
         .unwrap();
-        let red = dormand_prince(|t, m, o| net.reduced_rhs(m, &sched.eval(t), o), 0.0, &m0, &t_out, &sched.kinks(), &[], &opts)
-            .unwrap();
+        let red = dormand_prince(
+            |t, m, o| net.reduced_rhs(m, &sched.eval(t), o),
+            0.0,
+            &m0,
+            &t_out,
+            &sched.kinks(),
+            &[],
+            &opts,
+        )
+        .unwrap();
         let mut worst: f64 = 0.0;
         for (k, &t) in t_out.iter().enumerate() {
             let xr = pt.reconstruct(ndarray::ArrayView1::from(&red.y[k])) + &(&r0 * (-t).exp());
@@ -215,8 +245,16 @@ fn tino_equilibria() {
     // Integrate from a random point near e₀ at β = 10, P = 3.
     let net = tino_network(3, 10.0);
     let m0 = [0.8, 0.13, 0.07];
-    let s = dormand_prince(|_, m, o| net.reduced_rhs(m, &[], o), 0.0, &m0, &[60.0], &[], &[], &Default::default())
-        .unwrap();
+    let s = dormand_prince(
+        |_, m, o| net.reduced_rhs(m, &[], o),
+        0.0,
+        &m0,
+        &[60.0],
+        &[],
+        &[],
+        &Default::default(),
+    )
+    .unwrap();
     assert!((s.y[0][0] - 0.999909084495658).abs() < 1e-9, "{:?}", s.y[0]);
 }
 
@@ -226,11 +264,18 @@ fn tino_equilibria() {
 fn tino_saddle_node_betas() {
     // ln[a(P−1)/(1−a)] = β(a − (1−a)/(P−1)): β(a) = ln[a(P−1)/(1−a)] / (a − (1−a)/(P−1));
     // β_sn = min over a > 1/P of β(a). Checked against the network's equilibria on both sides.
-    for &(p, bsn) in &[(3usize, 2.74564357673), (4, 3.21874108834), (5, 3.56450180849), (10, 4.55977856027)] {
+    for &(p, bsn) in &[
+        (3usize, 2.74564357673),
+        (4, 3.21874108834),
+        (5, 3.56450180849),
+        (10, 4.55977856027),
+    ] {
         for (beta, expect_one_high) in [(bsn - 1e-3, false), (bsn + 1e-3, true)] {
             let net = tino_network(p, beta);
             let eqs = net.equilibria(&[], if p <= 5 { 10 } else { 2 });
-            let one_high = eqs.iter().any(|e| e.m[0] > 1.0 / p as f64 + 1e-3 && (e.m[1] - e.m[2]).abs() < 1e-9);
+            let one_high = eqs
+                .iter()
+                .any(|e| e.m[0] > 1.0 / p as f64 + 1e-3 && (e.m[1] - e.m[2]).abs() < 1e-9);
             assert_eq!(one_high, expect_one_high, "P={p} beta={beta}");
         }
     }
@@ -240,21 +285,37 @@ fn tino_saddle_node_betas() {
 #[test]
 fn free_energy_decreases() {
     let pot = Arc::new(potentials::heteroclinic_flip(false));
-    let anchors = vec![vec![0.0, -1.0], vec![1.617276368077, 1.30779142537], vec![-1.617276368077, 1.30779142537]];
+    let anchors = vec![
+        vec![0.0, -1.0],
+        vec![1.617276368077, 1.30779142537],
+        vec![-1.617276368077, 1.30779142537],
+    ];
     let xi = patterns::random_binary(64, 3, 9);
     let pt = Patterns::new(xi, 1e8).unwrap();
     for conv in [Convention::Covariant, Convention::Contravariant] {
         for &(a, b, beta) in &[(0.0, -1.5, 50.0), (0.5, -2.0, 200.0), (-1.0, -1.2, 20.0)] {
-            let mut net = Network::uncorrelated(pot.clone(), waddington::bifurcating::network::Embedding::Anchors(anchors.clone()), 3)
-                .with_patterns(&pt)
-                .unwrap();
+            let mut net = Network::uncorrelated(
+                pot.clone(),
+                waddington::bifurcating::network::Embedding::Anchors(anchors.clone()),
+                3,
+            )
+            .with_patterns(&pt)
+            .unwrap();
             net.convention = conv;
             net.beta = beta;
             let th = [a, b, -1.0, 4.0];
             for m0 in [[0.5, 0.3, 0.2], [0.1, 0.45, 0.45], [0.34, 0.33, 0.33]] {
                 let t_out: Vec<f64> = (0..=400).map(|i| i as f64 * 0.05).collect();
-                let s = dormand_prince(|_, m, o| net.reduced_rhs(m, &th, o), 0.0, &m0, &t_out, &[], &[], &Default::default())
-                    .unwrap();
+                let s = dormand_prince(
+                    |_, m, o| net.reduced_rhs(m, &th, o),
+                    0.0,
+                    &m0,
+                    &t_out,
+                    &[],
+                    &[],
+                    &Default::default(),
+                )
+                .unwrap();
                 let f: Vec<f64> = s.y.iter().map(|m| net.free_energy(m, &th).unwrap()).collect();
                 for w in f.windows(2) {
                     assert!(w[1] <= w[0] + 1e-10, "{conv:?} F increased: {} -> {}", w[0], w[1]);

@@ -14,7 +14,12 @@ use serde::Serialize;
 /// Newton's method for a square system F(x) = 0 with a central finite-difference Jacobian
 /// (the residual is exact, so the root is exact to round-off; only the rate depends on the
 /// Jacobian). Returns `None` if it does not converge to |F| < tol.
-pub fn newton_fd<F: Fn(&[f64]) -> Vec<f64>>(f: &F, x0: &[f64], tol: f64, max_iter: usize) -> Option<Vec<f64>> {
+pub fn newton_fd<F: Fn(&[f64]) -> Vec<f64>>(
+    f: &F,
+    x0: &[f64],
+    tol: f64,
+    max_iter: usize,
+) -> Option<Vec<f64>> {
     let n = x0.len();
     let mut x = x0.to_vec();
     let mut fx = f(&x);
@@ -86,7 +91,13 @@ pub struct ContOptions {
 
 impl Default for ContOptions {
     fn default() -> Self {
-        ContOptions { ds: 0.01, ds_max: 0.05, ds_min: 1e-7, max_steps: 20_000, tol: 1e-11 }
+        ContOptions {
+            ds: 0.01,
+            ds_max: 0.05,
+            ds_min: 1e-7,
+            max_steps: 20_000,
+            tol: 1e-11,
+        }
     }
 }
 
@@ -103,14 +114,25 @@ fn tangent<F: Fn(&[f64]) -> Vec<f64>>(f: &F, x: &[f64], prev: &[f64]) -> Option<
     let nt = norm(&t);
     let t: Vec<f64> = t.iter().map(|v| v / nt).collect();
     let s = t.iter().zip(prev).map(|(a, b)| a * b).sum::<f64>();
-    Some(if s < 0.0 { t.iter().map(|v| -v).collect() } else { t })
+    Some(if s < 0.0 {
+        t.iter().map(|v| -v).collect()
+    } else {
+        t
+    })
 }
 
 /// Pseudo-arclength continuation of the curve F(x) = 0, F: ℝ^{n+1} → ℝ^n, from the point x0
 /// in the initial direction `dir`, until `stop(x)` or the step budget (spec §10.1). Returns the
 /// points and the indices after which the component `watch` of the tangent changed sign
 /// (turning points in that coordinate: folds when `watch` is the parameter).
-pub fn continue_curve<F, S>(f: &F, x0: &[f64], dir: &[f64], watch: usize, opts: &ContOptions, stop: S) -> (Vec<Vec<f64>>, Vec<usize>)
+pub fn continue_curve<F, S>(
+    f: &F,
+    x0: &[f64],
+    dir: &[f64],
+    watch: usize,
+    opts: &ContOptions,
+    stop: S,
+) -> (Vec<Vec<f64>>, Vec<usize>)
 where
     F: Fn(&[f64]) -> Vec<f64>,
     S: Fn(&[f64]) -> bool,
@@ -118,7 +140,9 @@ where
     let n1 = x0.len();
     let mut pts = vec![x0.to_vec()];
     let mut turns = Vec::new();
-    let Some(mut t) = tangent(f, x0, dir) else { return (pts, turns) };
+    let Some(mut t) = tangent(f, x0, dir) else {
+        return (pts, turns);
+    };
     let mut x = x0.to_vec();
     let mut ds = opts.ds;
     for _ in 0..opts.max_steps {
@@ -190,7 +214,12 @@ pub fn refine_fold(pot: &dyn Potential, theta: &[f64], idx: usize, z0: &[f64], p
     let mut x0 = z0.to_vec();
     x0.push(p0);
     let y = newton_fd(&f, &x0, 1e-12, 60)?;
-    Some(Fold { param: idx, value: y[d], theta: with_param(theta, idx, y[d]), z: y[..d].to_vec() })
+    Some(Fold {
+        param: idx,
+        value: y[d],
+        theta: with_param(theta, idx, y[d]),
+        z: y[..d].to_vec(),
+    })
 }
 
 /// One branch of critical points of V(z; θ) as a parameter varies.
@@ -211,9 +240,19 @@ pub struct Branch {
 /// pseudo-arclength; folds are detected by sign changes of the tangent's parameter component and
 /// refined on the exact fold system. Branches found from both ends are reported once. (Isolas
 /// that touch neither end are not found.)
-pub fn landscape_diagram(pot: &dyn Potential, theta: &[f64], idx: usize, p_min: f64, p_max: f64, opts: &ContOptions) -> Result<Vec<Branch>> {
-    if !(p_max > p_min) || idx >= theta.len() {
-        return Err(Error::invalid("diagram", "need p_max > p_min and a valid parameter"));
+pub fn landscape_diagram(
+    pot: &dyn Potential,
+    theta: &[f64],
+    idx: usize,
+    p_min: f64,
+    p_max: f64,
+    opts: &ContOptions,
+) -> Result<Vec<Branch>> {
+    if p_max.partial_cmp(&p_min) != Some(std::cmp::Ordering::Greater) || idx >= theta.len() {
+        return Err(Error::invalid(
+            "diagram",
+            "need p_max > p_min and a valid parameter",
+        ));
     }
     let d = pot.dim();
     let so = SearchOptions::default();
@@ -231,7 +270,11 @@ pub fn landscape_diagram(pot: &dyn Potential, theta: &[f64], idx: usize, p_min: 
     let mut seeds: Vec<(Vec<f64>, f64, f64)> = start.iter().map(|c| (c.z.clone(), p_min, 1.0)).collect();
     seeds.extend(end.iter().map(|c| (c.z.clone(), p_max, -1.0)));
     let width = p_max - p_min;
-    let o = ContOptions { ds: opts.ds.min(width / 50.0), ds_max: opts.ds_max.min(width / 20.0), ..*opts };
+    let o = ContOptions {
+        ds: opts.ds.min(width / 50.0),
+        ds_max: opts.ds_max.min(width / 20.0),
+        ..*opts
+    };
     for (k, (z, p0, sgn)) in seeds.into_iter().enumerate() {
         if k >= start.len() && covered_end[k - start.len()] {
             continue;
@@ -262,7 +305,10 @@ pub fn landscape_diagram(pot: &dyn Potential, theta: &[f64], idx: usize, p_min: 
             .collect();
         // Mark end points reached.
         for (j, c) in end.iter().enumerate() {
-            if pts.iter().any(|y| (y[d] - p_max).abs() < 1e-9 && dist(&y[..d], &c.z) < 1e-6) {
+            if pts
+                .iter()
+                .any(|y| (y[d] - p_max).abs() < 1e-9 && dist(&y[..d], &c.z) < 1e-6)
+            {
                 covered_end[j] = true;
             }
         }
@@ -273,7 +319,9 @@ pub fn landscape_diagram(pot: &dyn Potential, theta: &[f64], idx: usize, p_min: 
         // Skip a branch identical to one found before (started from the other end).
         let dup = branches.iter().any(|b| {
             pts.len() > 1
-                && b.z.iter().zip(&b.p).any(|(bz, &bp)| (bp - pts[pts.len() / 2][d]).abs() < 1e-6 && dist(bz, &pts[pts.len() / 2][..d]) < 1e-5)
+                && b.z.iter().zip(&b.p).any(|(bz, &bp)| {
+                    (bp - pts[pts.len() / 2][d]).abs() < 1e-6 && dist(bz, &pts[pts.len() / 2][..d]) < 1e-5
+                })
         });
         if dup {
             continue;
@@ -300,7 +348,14 @@ pub struct FoldCurve {
 /// Two-parameter fold curve through a fold (spec §6.3, §10.1): continuation of
 /// (∇V, det∇²V) = 0 in (z, p_i, p_j), in both directions, while p_j stays in `range_j` and p_i in
 /// `range_i`.
-pub fn fold_curve(pot: &dyn Potential, fold: &Fold, j: usize, range_i: (f64, f64), range_j: (f64, f64), opts: &ContOptions) -> FoldCurve {
+pub fn fold_curve(
+    pot: &dyn Potential,
+    fold: &Fold,
+    j: usize,
+    range_i: (f64, f64),
+    range_j: (f64, f64),
+    opts: &ContOptions,
+) -> FoldCurve {
     let d = pot.dim();
     let i = fold.param;
     let theta = fold.theta.clone();
@@ -319,7 +374,11 @@ pub fn fold_curve(pot: &dyn Potential, fold: &Fold, j: usize, range_i: (f64, f64
     x0.push(fold.value);
     x0.push(fold.theta[j]);
     let stop = |y: &[f64]| {
-        y[d] < range_i.0 || y[d] > range_i.1 || y[d + 1] < range_j.0 || y[d + 1] > range_j.1 || norm(&y[..d]) > 1e3
+        y[d] < range_i.0
+            || y[d] > range_i.1
+            || y[d + 1] < range_j.0
+            || y[d + 1] > range_j.1
+            || norm(&y[..d]) > 1e3
     };
     let mut all: Vec<Vec<f64>> = Vec::new();
     for sgn in [-1.0, 1.0] {
@@ -332,7 +391,10 @@ pub fn fold_curve(pot: &dyn Potential, fold: &Fold, j: usize, range_i: (f64, f64
             all.extend(pts.into_iter().skip(1));
         }
     }
-    FoldCurve { params: all.iter().map(|y| [y[d], y[d + 1]]).collect(), z: all.iter().map(|y| y[..d].to_vec()).collect() }
+    FoldCurve {
+        params: all.iter().map(|y| [y[d], y[d + 1]]).collect(),
+        z: all.iter().map(|y| y[..d].to_vec()).collect(),
+    }
 }
 
 /// Closed-form fold set of the heteroclinic flip (spec §6.3), κ = 4: for y on a grid,
@@ -382,7 +444,12 @@ pub struct Connection {
 /// The connection graph (spec §6.4): from each index-1 saddle integrate the gradient flow
 /// dz/dt = −∇V along ± its unstable eigenvector (offset ε = 1e−6) for a long time with
 /// Dormand–Prince, and report the nearest critical point to where each branch ends.
-pub fn connections(pot: &dyn Potential, theta: &[f64], cps: &[CriticalPoint], t_max: f64) -> Result<Vec<Connection>> {
+pub fn connections(
+    pot: &dyn Potential,
+    theta: &[f64],
+    cps: &[CriticalPoint],
+    t_max: f64,
+) -> Result<Vec<Connection>> {
     let d = pot.dim();
     let mut out = Vec::new();
     for (si, s) in cps.iter().enumerate() {
@@ -404,7 +471,11 @@ pub fn connections(pot: &dyn Potential, theta: &[f64], cps: &[CriticalPoint], t_
         let iterations = if d == 2 {
             // Closed form (exact zeros preserved, e.g. on a symmetry axis).
             v = if h[1] == 0.0 && h[2] == 0.0 {
-                if h[0] <= h[3] { vec![1.0, 0.0] } else { vec![0.0, 1.0] }
+                if h[0] <= h[3] {
+                    vec![1.0, 0.0]
+                } else {
+                    vec![0.0, 1.0]
+                }
             } else {
                 let w = [h[1], lam - h[0]];
                 let nw = norm(&w);
@@ -423,14 +494,22 @@ pub fn connections(pot: &dyn Potential, theta: &[f64], cps: &[CriticalPoint], t_
             v = w.iter().map(|x| x / nw).collect();
         }
         for side in [1i8, -1] {
-            let z0: Vec<f64> = s.z.iter().zip(&v).map(|(a, b)| a + f64::from(side) * 1e-6 * b).collect();
+            let z0: Vec<f64> =
+                s.z.iter()
+                    .zip(&v)
+                    .map(|(a, b)| a + f64::from(side) * 1e-6 * b)
+                    .collect();
             let rhs = |_t: f64, z: &[f64], o: &mut [f64]| {
                 pot.gradient(z, theta, o);
                 for x in o.iter_mut() {
                     *x = -*x;
                 }
             };
-            let opts = DpOptions { rtol: 1e-11, atol: 1e-13, ..Default::default() };
+            let opts = DpOptions {
+                rtol: 1e-11,
+                atol: 1e-13,
+                ..Default::default()
+            };
             let sol = dormand_prince(rhs, 0.0, &z0, &[t_max], &[], &[], &opts)?;
             let zend = sol.y[0].clone();
             let (end, dd) = cps
@@ -488,8 +567,20 @@ pub fn network_fold(net: &Network, theta: &[f64], idx: usize, m0: &[f64], p0: f6
 /// Follow the network's stable equilibrium from m0 at parameter p_from towards p_to (natural
 /// continuation in small steps, Newton in v-space) and locate the fold where it disappears; then
 /// refine with [`network_fold`]. Returns None if it survives to p_to.
-pub fn track_network_fold(net: &Network, theta: &[f64], idx: usize, m0: &[f64], p_from: f64, p_to: f64, steps: usize) -> Option<NetworkFold> {
-    let mut v: Vec<f64> = net.u(m0, &with_param(theta, idx, p_from)).iter().map(|x| net.beta * x).collect();
+pub fn track_network_fold(
+    net: &Network,
+    theta: &[f64],
+    idx: usize,
+    m0: &[f64],
+    p_from: f64,
+    p_to: f64,
+    steps: usize,
+) -> Option<NetworkFold> {
+    let mut v: Vec<f64> = net
+        .u(m0, &with_param(theta, idx, p_from))
+        .iter()
+        .map(|x| net.beta * x)
+        .collect();
     let mut last_ok: Option<(Vec<f64>, f64)> = None;
     let mut h = (p_to - p_from) / steps as f64;
     let mut p = p_from;
@@ -497,7 +588,10 @@ pub fn track_network_fold(net: &Network, theta: &[f64], idx: usize, m0: &[f64], 
         let pn = p + h;
         let th = with_param(theta, idx, pn);
         match net.equilibrium_from(&v, &th) {
-            Some(m) if last_ok.as_ref().is_none_or(|(mo, _)| dist(mo, &m) < 0.05) && net.classify(&m, &th).index == 0 => {
+            Some(m)
+                if last_ok.as_ref().is_none_or(|(mo, _)| dist(mo, &m) < 0.05)
+                    && net.classify(&m, &th).index == 0 =>
+            {
                 v = m.iter().map(|x| x.max(1e-300).ln()).collect();
                 last_ok = Some((m, pn));
                 p = pn;
@@ -556,7 +650,14 @@ pub fn kkt_equilibrium(net: &Network, theta: &[f64], support: &[usize], m0: &[f6
 
 /// β → ∞ network fold of a mixed state on support S (spec §4.3, §7.3 column 2, §11 item 9):
 /// Newton on (KKT residual, det KKT Jacobian) = 0 in (m_S, p) from a guess (m0, p0).
-pub fn kkt_fold(net: &Network, theta: &[f64], idx: usize, support: &[usize], m0: &[f64], p0: f64) -> Option<NetworkFold> {
+pub fn kkt_fold(
+    net: &Network,
+    theta: &[f64],
+    idx: usize,
+    support: &[usize],
+    m0: &[f64],
+    p0: f64,
+) -> Option<NetworkFold> {
     let q = support.len();
     let scale = (1.0 + net.lambda).powi(q as i32 - 1);
     let f = |y: &[f64]| {
@@ -568,13 +669,24 @@ pub fn kkt_fold(net: &Network, theta: &[f64], idx: usize, support: &[usize], m0:
     let mut x0: Vec<f64> = support.iter().map(|&s| m0[s]).collect();
     x0.push(p0);
     let y = newton_fd(&f, &x0, 1e-12 * (1.0 + net.lambda), 100)?;
-    Some(NetworkFold { value: y[q], m: embed_support(net.p, support, &y[..q]) })
+    Some(NetworkFold {
+        value: y[q],
+        m: embed_support(net.p, support, &y[..q]),
+    })
 }
 
 /// Continue the β → ∞ mixed state on support S from (m0, p_from) towards p_to and return its
 /// first fold (where the branch turns back in p), refined by [`kkt_fold`]. Stops if a support
 /// component becomes negative.
-pub fn track_kkt_fold(net: &Network, theta: &[f64], idx: usize, support: &[usize], m0: &[f64], p_from: f64, p_to: f64) -> Option<NetworkFold> {
+pub fn track_kkt_fold(
+    net: &Network,
+    theta: &[f64],
+    idx: usize,
+    support: &[usize],
+    m0: &[f64],
+    p_from: f64,
+    p_to: f64,
+) -> Option<NetworkFold> {
     let q = support.len();
     let f = |y: &[f64]| kkt_residual(net, support, &y[..q], &with_param(theta, idx, y[q]));
     let mut x0: Vec<f64> = support.iter().map(|&s| m0[s]).collect();
@@ -583,9 +695,14 @@ pub fn track_kkt_fold(net: &Network, theta: &[f64], idx: usize, support: &[usize
     dir[q] = (p_to - p_from).signum();
     let lo = p_from.min(p_to);
     let hi = p_from.max(p_to);
-    let opts = ContOptions { ds: 1e-3, ds_max: 0.01, ..Default::default() };
-    let (pts, turns) =
-        continue_curve(&f, &x0, &dir, q, &opts, |y| y[q] < lo - 1e-9 || y[q] > hi + 1e-9 || y[..q].iter().any(|v| *v < -1e-9));
+    let opts = ContOptions {
+        ds: 1e-3,
+        ds_max: 0.01,
+        ..Default::default()
+    };
+    let (pts, turns) = continue_curve(&f, &x0, &dir, q, &opts, |y| {
+        y[q] < lo - 1e-9 || y[q] > hi + 1e-9 || y[..q].iter().any(|v| *v < -1e-9)
+    });
     let i = *turns.first()?;
     let m = embed_support(net.p, support, &pts[i][..q]);
     kkt_fold(net, theta, idx, support, &m, pts[i][q])

@@ -72,7 +72,14 @@ pub struct SearchOptions {
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { radius: None, starts_per_axis: 31, degenerate_tol: 1e-7, seed: 1, exact: true, multistart: true }
+        SearchOptions {
+            radius: None,
+            starts_per_axis: 31,
+            degenerate_tol: 1e-7,
+            seed: 1,
+            exact: true,
+            multistart: true,
+        }
     }
 }
 
@@ -167,7 +174,14 @@ pub fn classify(pot: &dyn Potential, p: &[f64], z: &[f64], tol: f64) -> Critical
     };
     let mut g = vec![0.0; d];
     pot.gradient(z, p, &mut g);
-    CriticalPoint { z: z.to_vec(), kind, index: neg, value: pot.value(z, p), eigenvalues: ev, residual: norm(&g) }
+    CriticalPoint {
+        z: z.to_vec(),
+        kind,
+        index: neg,
+        value: pot.value(z, p),
+        eigenvalues: ev,
+        residual: norm(&g),
+    }
 }
 
 /// Default search radius: a bound on where ∇V can vanish, from the polynomial's size at the
@@ -198,7 +212,9 @@ fn starting_points(d: usize, radius: f64, per_axis: usize, seed: u64) -> Vec<Vec
     } else {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let u = Uniform::new(-radius, radius).expect("valid range");
-        (0..k * k).map(|_| (0..d).map(|_| u.sample(&mut rng)).collect()).collect()
+        (0..k * k)
+            .map(|_| (0..d).map(|_| u.sample(&mut rng)).collect())
+            .collect()
     }
 }
 
@@ -210,7 +226,13 @@ pub fn critical_points(pot: &dyn Potential, p: &[f64], opts: &SearchOptions) -> 
     if p.len() != pot.param_names().len() {
         return Err(Error::invalid(
             "parameters",
-            format!("{} expects {} parameters {:?}, got {}", pot.name(), pot.param_names().len(), pot.param_names(), p.len()),
+            format!(
+                "{} expects {} parameters {:?}, got {}",
+                pot.name(),
+                pot.param_names().len(),
+                pot.param_names(),
+                p.len()
+            ),
         ));
     }
     if p.iter().any(|v| !v.is_finite()) {
@@ -272,8 +294,10 @@ pub fn critical_points(pot: &dyn Potential, p: &[f64], opts: &SearchOptions) -> 
             ),
         ));
     }
-    let mut out: Vec<CriticalPoint> =
-        uniq.into_iter().map(|(z, _, _)| classify(pot, p, &z, opts.degenerate_tol)).collect();
+    let mut out: Vec<CriticalPoint> = uniq
+        .into_iter()
+        .map(|(z, _, _)| classify(pot, p, &z, opts.degenerate_tol))
+        .collect();
     for cp in out.iter_mut() {
         for v in cp.z.iter_mut() {
             if *v == 0.0 {

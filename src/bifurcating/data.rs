@@ -61,7 +61,10 @@ impl Krumsiek11 {
         let genes: Vec<String> = header.into_iter().skip(1).collect();
         let g = genes.len();
         if rows.is_empty() || rows.iter().any(|r| r.len() != g) {
-            return Err(Error::format(path, format!("every row needs {g} gene values after the step column")));
+            return Err(Error::format(
+                path,
+                format!("every row needs {g} gene values after the step column"),
+            ));
         }
         let expr = Array2::from_shape_fn((rows.len(), g), |(i, j)| rows[i][j]);
         let labels = (0..rows.len())
@@ -76,7 +79,12 @@ impl Krumsiek11 {
                 .to_string()
             })
             .collect();
-        Ok(Krumsiek11 { genes, expr, step, labels })
+        Ok(Krumsiek11 {
+            genes,
+            expr,
+            step,
+            labels,
+        })
     }
     /// Class-mean patterns, genes × classes (spec §8.4), unnormalised.
     pub fn class_means(&self, classes: &[String]) -> Result<Array2<f64>> {

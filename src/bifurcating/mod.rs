@@ -14,14 +14,14 @@
 //! * [`scenario`]: TOML scenarios, simulation runs, the Figure-1 demo (§7);
 //! * [`data`]: the vendored krumsiek11 table and the optional Guo 2010 loader (§9).
 
+pub mod bifurcation;
 pub mod critical;
+pub mod data;
 pub mod dense;
+pub mod network;
 pub mod ode;
+pub mod patterns;
 pub mod polynomial;
 pub mod potentials;
-pub mod network;
-pub mod patterns;
-pub mod schedule;
 pub mod scenario;
-pub mod data;
-pub mod bifurcation;
+pub mod schedule;

@@ -148,11 +148,17 @@ impl Network {
             Embedding::Identity if d != self.p => {
                 return Err(Error::invalid(
                     "anchors",
-                    format!("identity embedding needs a potential on P = {} variables, it has {d}", self.p),
+                    format!(
+                        "identity embedding needs a potential on P = {} variables, it has {d}",
+                        self.p
+                    ),
                 ));
             }
             Embedding::Anchors(a) if a.len() != self.p || a.iter().any(|z| z.len() != d) => {
-                return Err(Error::invalid("anchors", format!("expected {} anchors of dimension {d}", self.p)));
+                return Err(Error::invalid(
+                    "anchors",
+                    format!("expected {} anchors of dimension {d}", self.p),
+                ));
             }
             _ => {}
         }
@@ -189,7 +195,10 @@ impl Network {
         self.potential.gradient(&z, theta, &mut gz);
         match &self.embedding {
             Embedding::Identity => gz,
-            Embedding::Anchors(a) => a.iter().map(|zm| zm.iter().zip(&gz).map(|(h, g)| h * g).sum()).collect(),
+            Embedding::Anchors(a) => a
+                .iter()
+                .map(|zm| zm.iter().zip(&gz).map(|(h, g)| h * g).sum())
+                .collect(),
         }
     }
     /// ∇²_m V = Hᵀ ∇²_z V H (P×P row-major).
@@ -220,7 +229,9 @@ impl Network {
     }
     fn matvec(a: &[f64], v: &[f64]) -> Vec<f64> {
         let p = v.len();
-        (0..p).map(|i| (0..p).map(|j| a[i * p + j] * v[j]).sum()).collect()
+        (0..p)
+            .map(|i| (0..p).map(|j| a[i * p + j] * v[j]).sum())
+            .collect()
     }
     /// Softmax argument u(m) (spec §3.4 table) for covariant overlaps m at parameters θ.
     pub fn u(&self, m: &[f64], theta: &[f64]) -> Vec<f64> {
@@ -441,7 +452,10 @@ impl Network {
         for m0 in seeds {
             // Two seed maps: v = β u(m) (one fixed-point step) and v = ln m (the point itself).
             let vs = [
-                self.u(&m0, theta).iter().map(|x| self.beta * x).collect::<Vec<f64>>(),
+                self.u(&m0, theta)
+                    .iter()
+                    .map(|x| self.beta * x)
+                    .collect::<Vec<f64>>(),
                 m0.iter().map(|x| (x.max(1e-300)).ln()).collect(),
             ];
             for v0 in vs {
@@ -483,7 +497,10 @@ impl Network {
         let mut e = vec![0.0; self.p];
         e[mu] = 1.0;
         let u = self.u(&e, theta);
-        (0..self.p).filter(|&nu| nu != mu).map(|nu| u[mu] - u[nu]).fold(f64::INFINITY, f64::min)
+        (0..self.p)
+            .filter(|&nu| nu != mu)
+            .map(|nu| u[mu] - u[nu])
+            .fold(f64::INFINITY, f64::min)
     }
     /// Determinant of the equilibrium Jacobian in v-space at the equilibrium near v (used by the
     /// network fold solver: it vanishes at saddle-node bifurcations of equilibria).
@@ -514,19 +531,34 @@ fn simplex_grid(p: usize, k: usize, prefix: &mut Vec<usize>, left: usize, out: &
 /// with the smallest last coordinate (the progenitor, (0, −1) for the heteroclinic flip), then the
 /// others by descending first coordinate (pattern 1 ↔ x > 0, pattern 2 ↔ x < 0). `flip` reverses
 /// the order of patterns 1.. (spec §12-E1).
-pub fn anchors_from_minima(pot: &dyn Potential, theta_ref: &[f64], p: usize, flip: bool) -> Result<Vec<Vec<f64>>> {
+pub fn anchors_from_minima(
+    pot: &dyn Potential,
+    theta_ref: &[f64],
+    p: usize,
+    flip: bool,
+) -> Result<Vec<Vec<f64>>> {
     let cps = super::critical::critical_points(pot, theta_ref, &super::critical::SearchOptions::default())?;
-    let mut mins: Vec<Vec<f64>> =
-        cps.into_iter().filter(|c| c.kind == super::critical::Kind::Minimum).map(|c| c.z).collect();
+    let mut mins: Vec<Vec<f64>> = cps
+        .into_iter()
+        .filter(|c| c.kind == super::critical::Kind::Minimum)
+        .map(|c| c.z)
+        .collect();
     if mins.len() != p {
         return Err(Error::invalid(
             "anchors.reference",
-            format!("V has {} minima at the reference parameters, {p} patterns need {p}", mins.len()),
+            format!(
+                "V has {} minima at the reference parameters, {p} patterns need {p}",
+                mins.len()
+            ),
         ));
     }
     let d = mins[0].len();
     let i0 = (0..mins.len())
-        .min_by(|&i, &j| mins[i][d - 1].total_cmp(&mins[j][d - 1]).then(mins[i][0].abs().total_cmp(&mins[j][0].abs())))
+        .min_by(|&i, &j| {
+            mins[i][d - 1]
+                .total_cmp(&mins[j][d - 1])
+                .then(mins[i][0].abs().total_cmp(&mins[j][0].abs()))
+        })
         .expect("non-empty");
     let z0 = mins.remove(i0);
     mins.sort_by(|a, b| b[0].total_cmp(&a[0]));
@@ -536,7 +568,11 @@ pub fn anchors_from_minima(pot: &dyn Potential, theta_ref: &[f64], p: usize, fli
     let mut out = vec![z0];
     out.extend(mins);
     // Exact mirror symmetry where the minima are mirror images (keeps symmetric evaluation exact).
-    if out.len() == 3 && d == 2 && (out[1][0] + out[2][0]).abs() < 1e-9 && (out[1][1] - out[2][1]).abs() < 1e-9 {
+    if out.len() == 3
+        && d == 2
+        && (out[1][0] + out[2][0]).abs() < 1e-9
+        && (out[1][1] - out[2][1]).abs() < 1e-9
+    {
         out[2][0] = -out[1][0];
         out[2][1] = out[1][1];
         if out[0][0].abs() < 1e-12 {

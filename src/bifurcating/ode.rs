@@ -22,9 +22,17 @@ pub struct DpOptions {
 
 impl Default for DpOptions {
     fn default() -> Self {
-        DpOptions { rtol: 1e-10, atol: 1e-12, hmax: 0.0, max_steps: 50_000_000 }
+        DpOptions {
+            rtol: 1e-10,
+            atol: 1e-12,
+            hmax: 0.0,
+            max_steps: 50_000_000,
+        }
     }
 }
+
+/// The label function of an event: (t, y) ↦ integer label.
+pub type Label<'a> = Box<dyn Fn(f64, &[f64]) -> i64 + 'a>;
 
 /// A piecewise-constant observable of the state whose changes are located in time
 /// (e.g. "argmax m" or "m₀ < 0.9"); the integrator reports every change.
@@ -32,7 +40,7 @@ pub struct Event<'a> {
     /// Name written to the output.
     pub name: String,
     /// The label of the state at time t.
-    pub label: Box<dyn Fn(f64, &[f64]) -> i64 + 'a>,
+    pub label: Label<'a>,
 }
 
 /// One located event: the label of `name` changed from `from` to `to` at time `t`.
@@ -145,7 +153,9 @@ where
     F: FnMut(f64, &[f64], &mut [f64]),
 {
     let n = y0.len();
-    let t_end = *t_out.last().ok_or_else(|| Error::invalid("t_out", "no output times"))?;
+    let t_end = *t_out
+        .last()
+        .ok_or_else(|| Error::invalid("t_out", "no output times"))?;
     if t_out.windows(2).any(|w| w[1] < w[0]) || t_out[0] < t0 {
         return Err(Error::invalid("t_out", "output times must be sorted and ≥ t0"));
     }
@@ -154,7 +164,13 @@ where
     stops.sort_by(f64::total_cmp);
     stops.dedup();
 
-    let mut sol = Solution { t: vec![], y: vec![], events: vec![], steps: 0, rejected: 0 };
+    let mut sol = Solution {
+        t: vec![],
+        y: vec![],
+        events: vec![],
+        steps: 0,
+        rejected: 0,
+    };
     let mut next_out = 0;
     while next_out < t_out.len() && t_out[next_out] <= t0 {
         sol.t.push(t_out[next_out]);
@@ -175,12 +191,19 @@ where
         let sc: Vec<f64> = y.iter().map(|v| opts.atol + opts.rtol * v.abs()).collect();
         let d0 = (y.iter().zip(&sc).map(|(v, s)| (v / s).powi(2)).sum::<f64>() / n as f64).sqrt();
         let d1 = (k[0].iter().zip(&sc).map(|(v, s)| (v / s).powi(2)).sum::<f64>() / n as f64).sqrt();
-        let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
+        let h0 = if d0 < 1e-5 || d1 < 1e-5 {
+            1e-6
+        } else {
+            0.01 * d0 / d1
+        };
         h = if h > 0.0 { h.min(h0.max(1e-6)) } else { h0 };
         h = h.min(stop - t);
         while t < stop {
             if sol.steps + sol.rejected >= opts.max_steps {
-                return Err(Error::Diverged(format!("integrator exceeded {} steps at t = {t}", opts.max_steps)));
+                return Err(Error::Diverged(format!(
+                    "integrator exceeded {} steps at t = {t}",
+                    opts.max_steps
+                )));
             }
             if opts.hmax > 0.0 {
                 h = h.min(opts.hmax);
@@ -196,7 +219,9 @@ where
             let (k4, rest) = rest.split_at_mut(1);
             let (k5, rest) = rest.split_at_mut(1);
             let (k6, k7) = rest.split_at_mut(1);
-            let (k2, k3, k4, k5, k6, k7) = (&mut k2[0], &mut k3[0], &mut k4[0], &mut k5[0], &mut k6[0], &mut k7[0]);
+            let (k2, k3, k4, k5, k6, k7) = (
+                &mut k2[0], &mut k3[0], &mut k4[0], &mut k5[0], &mut k6[0], &mut k7[0],
+            );
             axpy(&mut ytmp, &y, h, &[(k1, A21)]);
             f(t + C2 * h, &ytmp, k2);
             axpy(&mut ytmp, &y, h, &[(k1, A31), (k2, A32)]);
@@ -205,10 +230,20 @@ where
             f(t + C4 * h, &ytmp, k4);
             axpy(&mut ytmp, &y, h, &[(k1, A51), (k2, A52), (k3, A53), (k4, A54)]);
             f(t + C5 * h, &ytmp, k5);
-            axpy(&mut ytmp, &y, h, &[(k1, A61), (k2, A62), (k3, A63), (k4, A64), (k5, A65)]);
+            axpy(
+                &mut ytmp,
+                &y,
+                h,
+                &[(k1, A61), (k2, A62), (k3, A63), (k4, A64), (k5, A65)],
+            );
             let tn = if last { stop } else { t + h };
             f(tn, &ytmp, k6);
-            axpy(&mut ynew, &y, h, &[(k1, A71), (k3, A73), (k4, A74), (k5, A75), (k6, A76)]);
+            axpy(
+                &mut ynew,
+                &y,
+                h,
+                &[(k1, A71), (k3, A73), (k4, A74), (k5, A75), (k6, A76)],
+            );
             f(tn, &ynew, k7);
             let mut err = 0.0;
             for i in 0..n {
@@ -234,7 +269,11 @@ where
             let r5: Vec<f64> = (0..n)
                 .map(|i| h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]))
                 .collect();
-            let dense = Dense { t0: t, h, r: [y.clone(), ydiff, bspl, r4, r5] };
+            let dense = Dense {
+                t0: t,
+                h,
+                r: [y.clone(), ydiff, bspl, r4, r5],
+            };
             // Events.
             for (ei, ev) in events.iter().enumerate() {
                 let mut cur_t = t;
@@ -263,7 +302,12 @@ where
                         dense.eval(hi, &mut buf);
                     }
                     let to = (ev.label)(hi, &buf);
-                    sol.events.push(EventHit { name: ev.name.clone(), t: hi, from: labels[ei], to });
+                    sol.events.push(EventHit {
+                        name: ev.name.clone(),
+                        t: hi,
+                        from: labels[ei],
+                        to,
+                    });
                     labels[ei] = to;
                     cur_t = hi;
                     if hi >= tn {
@@ -286,7 +330,11 @@ where
             std::mem::swap(&mut y, &mut ynew);
             let (a, b) = k.split_at_mut(6);
             std::mem::swap(&mut a[0], &mut b[0]);
-            let fac = if err == 0.0 { 5.0 } else { (0.9 * err.powf(-0.2)).clamp(0.2, 5.0) };
+            let fac = if err == 0.0 {
+                5.0
+            } else {
+                (0.9 * err.powf(-0.2)).clamp(0.2, 5.0)
+            };
             h *= fac;
         }
     }
@@ -323,7 +371,7 @@ where
     if !(dt > 0.0 && dt.is_finite()) {
         return Err(Error::invalid("dt", "must be positive"));
     }
-    if !(t_end > t0) {
+    if t_end.partial_cmp(&t0) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::invalid("t_end", "must exceed the start time"));
     }
     let n = y0.len();

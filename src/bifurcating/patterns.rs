@@ -48,17 +48,29 @@ impl Patterns {
         let c = xi.t().dot(&xi) / n as f64;
         let cv: Vec<f64> = c.iter().copied().collect();
         let ev = super::dense::sym_eigenvalues(&cv, p);
-        let condition = if ev[0] > 0.0 { ev[p - 1] / ev[0] } else { f64::INFINITY };
+        let condition = if ev[0] > 0.0 {
+            ev[p - 1] / ev[0]
+        } else {
+            f64::INFINITY
+        };
         let mut ridge = 0.0;
         let mut a = c.clone();
-        if !(condition <= max_condition) {
+        if condition.partial_cmp(&max_condition) != Some(std::cmp::Ordering::Less)
+            && condition != max_condition
+        {
             ridge = 1e-10 * c.diag().sum() / p as f64;
             for i in 0..p {
                 a[[i, i]] += ridge;
             }
         }
         let g = invert(&a).ok_or_else(|| Error::invalid("patterns", "overlap matrix C is singular"))?;
-        Ok(Patterns { xi, c, g, ridge, condition })
+        Ok(Patterns {
+            xi,
+            c,
+            g,
+            ridge,
+            condition,
+        })
     }
     /// Number of neurons N.
     pub fn n(&self) -> usize {
@@ -114,12 +126,24 @@ pub fn random_binary(n: usize, p: usize, seed: u64) -> Array2<f64> {
 /// Sylvester matrix, H_{ik} = (−1)^{popcount(i & k)}, for k = 1..P. Exactly orthogonal: C = I.
 pub fn hadamard(n: usize, p: usize) -> Result<Array2<f64>> {
     if !n.is_power_of_two() || n < 2 {
-        return Err(Error::invalid("patterns.n", format!("Hadamard patterns need N a power of two, got {n}")));
+        return Err(Error::invalid(
+            "patterns.n",
+            format!("Hadamard patterns need N a power of two, got {n}"),
+        ));
     }
     if p >= n {
-        return Err(Error::invalid("patterns.p", format!("Hadamard patterns need P < N = {n}, got {p}")));
+        return Err(Error::invalid(
+            "patterns.p",
+            format!("Hadamard patterns need P < N = {n}, got {p}"),
+        ));
     }
-    Ok(Array2::from_shape_fn((n, p), |(i, mu)| if (i & (mu + 1)).count_ones() % 2 == 0 { 1.0 } else { -1.0 }))
+    Ok(Array2::from_shape_fn((n, p), |(i, mu)| {
+        if (i & (mu + 1)).count_ones() % 2 == 0 {
+            1.0
+        } else {
+            -1.0
+        }
+    }))
 }
 
 /// A correlated family (spec §10.1): pattern 0 random ±1; every other pattern copies each entry
@@ -127,7 +151,10 @@ pub fn hadamard(n: usize, p: usize) -> Result<Array2<f64>> {
 /// E[C_{0μ}] = fraction.
 pub fn correlated(n: usize, p: usize, fraction: f64, seed: u64) -> Result<Array2<f64>> {
     if !(0.0..=1.0).contains(&fraction) {
-        return Err(Error::invalid("patterns.fraction", format!("must be in [0, 1], got {fraction}")));
+        return Err(Error::invalid(
+            "patterns.fraction",
+            format!("must be in [0, 1], got {fraction}"),
+        ));
     }
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut xi = Array2::zeros((n, p));
@@ -149,7 +176,11 @@ pub fn correlated(n: usize, p: usize, fraction: f64, seed: u64) -> Result<Array2
 pub fn class_means(expr: ArrayView2<f64>, labels: &[String], classes: &[String]) -> Result<Array2<f64>> {
     let (cells, genes) = expr.dim();
     if labels.len() != cells {
-        return Err(Error::shape("labels", format!("{cells} labels (one per cell)"), &[labels.len()]));
+        return Err(Error::shape(
+            "labels",
+            format!("{cells} labels (one per cell)"),
+            &[labels.len()],
+        ));
     }
     let mut out = Array2::zeros((genes, classes.len()));
     for (k, cls) in classes.iter().enumerate() {
@@ -173,7 +204,10 @@ pub fn normalise(xi: &mut Array2<f64>, how: Normalisation) -> Result<()> {
                 let mean = col.sum() / n;
                 let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
                 if var <= 0.0 {
-                    return Err(Error::invalid("patterns", format!("pattern {mu} is constant; cannot z-score")));
+                    return Err(Error::invalid(
+                        "patterns",
+                        format!("pattern {mu} is constant; cannot z-score"),
+                    ));
                 }
                 let sd = var.sqrt();
                 col.mapv_inplace(|v| (v - mean) / sd);

@@ -33,7 +33,11 @@ impl Polynomial {
             .filter(|(_, c)| *c != 0.0)
             .map(|(exps, coef)| Term { coef, exps })
             .collect();
-        Polynomial { nvars, nparams, terms }
+        Polynomial {
+            nvars,
+            nparams,
+            terms,
+        }
     }
     fn to_map(&self) -> BTreeMap<Vec<u32>, f64> {
         self.terms.iter().map(|t| (t.exps.clone(), t.coef)).collect()
@@ -98,7 +102,11 @@ impl Polynomial {
     }
     /// Total degree in the z variables.
     pub fn degree_z(&self) -> u32 {
-        self.terms.iter().map(|t| t.exps[..self.nvars].iter().sum::<u32>()).max().unwrap_or(0)
+        self.terms
+            .iter()
+            .map(|t| t.exps[..self.nvars].iter().sum::<u32>())
+            .max()
+            .unwrap_or(0)
     }
     /// The constant value if the polynomial has no symbols at all.
     pub fn as_constant(&self) -> Option<f64> {
@@ -196,7 +204,11 @@ impl Parser<'_> {
         while let Some(Tok::Op(c @ ('+' | '-'))) = self.peek().cloned() {
             self.pos += 1;
             let t = self.term()?;
-            acc = if c == '+' { acc.add(&t) } else { acc.add(&t.scale(-1.0)) };
+            acc = if c == '+' {
+                acc.add(&t)
+            } else {
+                acc.add(&t.scale(-1.0))
+            };
         }
         Ok(acc)
     }
@@ -286,7 +298,12 @@ pub fn parse(src: &str, vars: &[String], params: &[String]) -> Result<Polynomial
     if toks.is_empty() {
         return Err(Error::invalid("potential expression", "empty expression"));
     }
-    let mut p = Parser { toks, pos: 0, vars, params };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        vars,
+        params,
+    };
     let e = p.expr()?;
     if p.pos != p.toks.len() {
         return Err(p.err(format!("unexpected trailing input at token {}", p.pos)));
@@ -312,7 +329,9 @@ pub fn identifiers(src: &str) -> Result<Vec<String>> {
 /// Double roots where the polynomial touches zero are included (|p| ≤ 1e-12 × scale).
 pub fn real_roots(coefs: &[f64]) -> Vec<f64> {
     let mut c = coefs.to_vec();
-    while c.len() > 1 && c.last().is_some_and(|v| v.abs() <= 1e-14 * c.iter().map(|x| x.abs()).fold(0.0, f64::max))
+    while c.len() > 1
+        && c.last()
+            .is_some_and(|v| v.abs() <= 1e-14 * c.iter().map(|x| x.abs()).fold(0.0, f64::max))
     {
         c.pop();
     }
@@ -328,7 +347,12 @@ pub fn real_roots(coefs: &[f64]) -> Vec<f64> {
     let dc: Vec<f64> = (1..=deg).map(|i| c[i] * i as f64).collect();
     let crit = real_roots(&dc);
     let ev = |t: f64| c.iter().rev().fold(0.0, |acc, &v| acc * t + v);
-    let scale = |t: f64| c.iter().enumerate().map(|(i, v)| (v * t.powi(i as i32)).abs()).sum::<f64>();
+    let scale = |t: f64| {
+        c.iter()
+            .enumerate()
+            .map(|(i, v)| (v * t.powi(i as i32)).abs())
+            .sum::<f64>()
+    };
     let mut pts = vec![-bound];
     pts.extend(crit.iter().copied().filter(|t| t.abs() < bound));
     pts.push(bound);

@@ -65,7 +65,10 @@ impl PolyPotential {
         let vars: Vec<String> = vars.iter().map(|s| s.to_string()).collect();
         let pnames: Vec<String> = params.iter().map(|(s, _)| s.to_string()).collect();
         if vars.is_empty() {
-            return Err(Error::invalid("potential.vars", "at least one variable is needed"));
+            return Err(Error::invalid(
+                "potential.vars",
+                "at least one variable is needed",
+            ));
         }
         for (i, v) in vars.iter().chain(&pnames).enumerate() {
             if vars.iter().chain(&pnames).skip(i + 1).any(|w| w == v) {
@@ -154,7 +157,11 @@ impl Potential for PolyPotential {
             Family::HeteroclinicFlip { mirror } => {
                 let (a, b, c, kappa) = (p[0], p[1], p[2], p[3]);
                 let pts = heteroclinic_candidates(a, b, c, kappa);
-                Some(if mirror { pts.into_iter().map(|z| vec![z[0], -z[1]]).collect() } else { pts })
+                Some(if mirror {
+                    pts.into_iter().map(|z| vec![z[0], -z[1]]).collect()
+                } else {
+                    pts
+                })
             }
         }
     }
@@ -209,12 +216,23 @@ pub const BUILTIN_NAMES: &[&str] = &[
 /// reproduce the paper. `mirror` gives V(x, −y) (the public follow-up code's orientation).
 pub fn heteroclinic_flip(mirror: bool) -> PolyPotential {
     let (e, name) = if mirror {
-        ("x^4 + y^4 - y^3 + kappa*x^2*y - a*x - b*y + c*y^2", "heteroclinic-flip-mirrored")
+        (
+            "x^4 + y^4 - y^3 + kappa*x^2*y - a*x - b*y + c*y^2",
+            "heteroclinic-flip-mirrored",
+        )
     } else {
-        ("x^4 + y^4 + y^3 - kappa*x^2*y - a*x + b*y + c*y^2", "heteroclinic-flip")
+        (
+            "x^4 + y^4 + y^3 - kappa*x^2*y - a*x + b*y + c*y^2",
+            "heteroclinic-flip",
+        )
     };
-    let mut p = PolyPotential::new(name, e, &["x", "y"], &[("a", 0.0), ("b", -1.0), ("c", -1.0), ("kappa", 4.0)])
-        .expect("built-in expression parses");
+    let mut p = PolyPotential::new(
+        name,
+        e,
+        &["x", "y"],
+        &[("a", 0.0), ("b", -1.0), ("c", -1.0), ("kappa", 4.0)],
+    )
+    .expect("built-in expression parses");
     p.family = Some(Family::HeteroclinicFlip { mirror });
     p
 }
@@ -241,8 +259,13 @@ pub fn binary_flip() -> PolyPotential {
 /// Cusp normal form embedded in 2-D, spec §5.4: V = x⁴ + a·x² + b·x + ½y².
 /// Bistable iff 8a³ + 27b² < 0.
 pub fn cusp() -> PolyPotential {
-    PolyPotential::new("cusp", "x^4 + a*x^2 + b*x + 0.5*y^2", &["x", "y"], &[("a", -1.0), ("b", 0.0)])
-        .expect("built-in expression parses")
+    PolyPotential::new(
+        "cusp",
+        "x^4 + a*x^2 + b*x + 0.5*y^2",
+        &["x", "y"],
+        &[("a", -1.0), ("b", 0.0)],
+    )
+    .expect("built-in expression parses")
 }
 
 /// The paper's cusp written on m (identity embedding, P = 3), spec §5.5:
@@ -281,7 +304,10 @@ pub fn builtin(name: &str) -> Result<PolyPotential> {
         _ => {
             return Err(Error::invalid(
                 "potential",
-                format!("unknown potential '{name}'; built-ins: {}", BUILTIN_NAMES.join(", ")),
+                format!(
+                    "unknown potential '{name}'; built-ins: {}",
+                    BUILTIN_NAMES.join(", ")
+                ),
             ));
         }
     })
@@ -295,7 +321,11 @@ pub fn resolve_params(pot: &dyn Potential, overrides: &[(String, f64)]) -> Resul
         let Some(i) = pot.param_names().iter().position(|n| n == k) else {
             return Err(Error::invalid(
                 format!("parameter '{k}'"),
-                format!("not a parameter of {} (parameters: {:?})", pot.name(), pot.param_names()),
+                format!(
+                    "not a parameter of {} (parameters: {:?})",
+                    pot.name(),
+                    pot.param_names()
+                ),
             ));
         };
         if !v.is_finite() {

@@ -86,7 +86,12 @@ fn d_one() -> f64 {
 }
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec { beta: 1000.0, lambda: 1.0, tau: 1.0, convention: Convention::Contravariant }
+        NetworkSpec {
+            beta: 1000.0,
+            lambda: 1.0,
+            tau: 1.0,
+            convention: Convention::Contravariant,
+        }
     }
 }
 
@@ -114,7 +119,10 @@ pub struct PatternSpec {
 impl PatternSpec {
     /// Build the pattern set for P patterns.
     pub fn build(&self, p: usize) -> Result<Patterns> {
-        let need_n = || self.n.ok_or_else(|| Error::invalid("patterns.n", "required for this kind"));
+        let need_n = || {
+            self.n
+                .ok_or_else(|| Error::invalid("patterns.n", "required for this kind"))
+        };
         let mut xi = match self.kind.as_str() {
             "hadamard" => patterns::hadamard(need_n()?, p)?,
             "random" => patterns::random_binary(need_n()?, p, self.seed),
@@ -122,12 +130,18 @@ impl PatternSpec {
             "krumsiek11" => {
                 let d = super::data::Krumsiek11::embedded()?;
                 let classes = self.classes.clone().unwrap_or_else(|| {
-                    ["progenitor", "Mo", "Neu"].iter().map(|s| s.to_string()).collect()
+                    ["progenitor", "Mo", "Neu"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
                 });
                 d.class_means(&classes)?
             }
             "npy" => {
-                let path = self.path.as_deref().ok_or_else(|| Error::invalid("patterns.path", "required"))?;
+                let path = self
+                    .path
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("patterns.path", "required"))?;
                 crate::npy::read_matrix(Path::new(path), "patterns (N×P)")?
             }
             k => {
@@ -138,7 +152,11 @@ impl PatternSpec {
             }
         };
         if xi.ncols() != p {
-            return Err(Error::shape("patterns", format!("N×{p}"), &[xi.nrows(), xi.ncols()]));
+            return Err(Error::shape(
+                "patterns",
+                format!("N×{p}"),
+                &[xi.nrows(), xi.ncols()],
+            ));
         }
         let norm = self.normalise.unwrap_or(if self.kind == "krumsiek11" {
             Normalisation::ZScore
@@ -267,12 +285,21 @@ impl Scenario {
     /// The Figure-1 scenario of spec §7 (reduced, symmetric evaluation, β, a-ramp end a1).
     pub fn figure1(beta: f64, a1: f64) -> Self {
         let mut schedule = BTreeMap::new();
-        schedule.insert("a".into(), Track::Keyframes(vec![[0.0, 0.0], [30.0, 0.0], [40.0, a1]]));
-        schedule.insert("b".into(), Track::Keyframes(vec![[0.0, -1.0], [10.0, -1.0], [20.0, -2.0]]));
+        schedule.insert(
+            "a".into(),
+            Track::Keyframes(vec![[0.0, 0.0], [30.0, 0.0], [40.0, a1]]),
+        );
+        schedule.insert(
+            "b".into(),
+            Track::Keyframes(vec![[0.0, -1.0], [10.0, -1.0], [20.0, -2.0]]),
+        );
         Scenario {
             potential: PotentialSpec::default(),
             anchors: AnchorSpec::default(),
-            network: NetworkSpec { beta, ..NetworkSpec::default() },
+            network: NetworkSpec {
+                beta,
+                ..NetworkSpec::default()
+            },
             patterns: None,
             schedule,
             run: RunSpec {
@@ -306,7 +333,9 @@ impl Scenario {
             let mut ov: Vec<(String, f64)> = Vec::new();
             match &self.anchors.reference {
                 Some(r) => ov.extend(r.iter().map(|(k, v)| (k.clone(), *v))),
-                None if pot.param_names().iter().any(|n| n == "a") && pot.param_names().iter().any(|n| n == "b") => {
+                None if pot.param_names().iter().any(|n| n == "a")
+                    && pot.param_names().iter().any(|n| n == "b") =>
+                {
                     ov.push(("a".into(), 0.0));
                     ov.push(("b".into(), -1.0));
                 }
@@ -314,12 +343,18 @@ impl Scenario {
             }
             for (k, v) in ov {
                 let i = pot.param_names().iter().position(|n| *n == k).ok_or_else(|| {
-                    Error::invalid(format!("anchors.reference.{k}"), "not a parameter of the potential")
+                    Error::invalid(
+                        format!("anchors.reference.{k}"),
+                        "not a parameter of the potential",
+                    )
                 })?;
                 refp[i] = v;
             }
             let cps = super::critical::critical_points(pot.as_ref(), &refp, &Default::default())?;
-            let nmin = cps.iter().filter(|c| c.kind == super::critical::Kind::Minimum).count();
+            let nmin = cps
+                .iter()
+                .filter(|c| c.kind == super::critical::Kind::Minimum)
+                .count();
             Embedding::Anchors(anchors_from_minima(pot.as_ref(), &refp, nmin, self.anchors.flip)?)
         };
         let p = match &embedding {
@@ -345,12 +380,23 @@ impl Scenario {
             return Err(Error::invalid("run", "t_end and dt_out must be positive"));
         }
         if self.run.mode == Mode::Full && patterns.is_none() {
-            return Err(Error::invalid("patterns", "mode = \"full\" needs a [patterns] section"));
+            return Err(Error::invalid(
+                "patterns",
+                "mode = \"full\" needs a [patterns] section",
+            ));
         }
         if self.run.initial_pattern >= p {
-            return Err(Error::invalid("run.initial_pattern", format!("must be < P = {p}")));
+            return Err(Error::invalid(
+                "run.initial_pattern",
+                format!("must be < P = {p}"),
+            ));
         }
-        Ok(Model { potential: pot, network: net, patterns, schedule })
+        Ok(Model {
+            potential: pot,
+            network: net,
+            patterns,
+            schedule,
+        })
     }
 }
 
@@ -387,6 +433,9 @@ fn to_array(rows: &[Vec<f64>], cols: usize) -> Array2<f64> {
     Array2::from_shape_fn((rows.len(), cols), |(i, j)| rows[i][j])
 }
 
+/// Times, states, events and covariant overlaps of one integration.
+type Raw = (Vec<f64>, Vec<Vec<f64>>, Vec<EventHit>, Vec<Vec<f64>>);
+
 /// Run a scenario (one realisation with seed offset `realisation`).
 pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult> {
     let rs = &sc.run;
@@ -395,25 +444,35 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
     let p = net.p;
     let nout = (rs.t_end / rs.dt_out).round() as usize;
     let t_out: Vec<f64> = (0..=nout).map(|i| (i as f64 * rs.dt_out).min(rs.t_end)).collect();
-    let opts = DpOptions { rtol: rs.rtol, atol: rs.atol, ..DpOptions::default() };
+    let opts = DpOptions {
+        rtol: rs.rtol,
+        atol: rs.atol,
+        ..DpOptions::default()
+    };
     let kinks = sched.kinks();
     let seed = rs.seed.wrapping_add(realisation as u64);
     let every = ((rs.dt_out / rs.dt).round() as usize).max(1);
     let m0: Vec<f64> = match &rs.initial_m {
         Some(m) if m.len() == p => m.clone(),
         Some(m) => return Err(Error::shape("run.initial_m", format!("{p} values"), &[m.len()])),
-        None => (0..p).map(|i| f64::from(u8::from(i == rs.initial_pattern))).collect(),
+        None => (0..p)
+            .map(|i| f64::from(u8::from(i == rs.initial_pattern)))
+            .collect(),
     };
-    let (t, ys, events, m_rows): (Vec<f64>, Vec<Vec<f64>>, Vec<EventHit>, Vec<Vec<f64>>) = match rs.mode {
+    let (t, ys, events, m_rows): Raw = match rs.mode {
         Mode::Reduced => {
             let rhs = |t: f64, m: &[f64], out: &mut [f64]| net.reduced_rhs(m, &sched.eval(t), out);
             if rs.noise > 0.0 {
                 let pt = model.patterns.as_ref().ok_or_else(|| {
-                    Error::invalid("patterns", "reduced noise (L·Lᵀ = g/N) needs a [patterns] section for N")
+                    Error::invalid(
+                        "patterns",
+                        "reduced noise (L·Lᵀ = g/N) needs a [patterns] section for N",
+                    )
                 })?;
                 let l = cholesky(&net.g, p, pt.n() as f64)?;
                 let l: Vec<f64> = l.iter().map(|v| v * rs.noise).collect();
-                let (t, y) = ode::euler_maruyama(rhs, 0.0, &m0, rs.t_end, rs.dt, &Noise::Matrix(l), seed, every)?;
+                let (t, y) =
+                    ode::euler_maruyama(rhs, 0.0, &m0, rs.t_end, rs.dt, &Noise::Matrix(l), seed, every)?;
                 (t, y.clone(), vec![], y)
             } else {
                 let evs = network_events(rs, p, |y: &[f64]| y.to_vec());
@@ -426,7 +485,16 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
             let x0 = pt.reconstruct(ndarray::ArrayView1::from(&m0)).to_vec();
             let rhs = |t: f64, x: &[f64], out: &mut [f64]| net.full_rhs(pt, x, &sched.eval(t), out);
             let (t, ys, ev) = if rs.noise > 0.0 {
-                let (t, y) = ode::euler_maruyama(rhs, 0.0, &x0, rs.t_end, rs.dt, &Noise::Isotropic(rs.noise), seed, every)?;
+                let (t, y) = ode::euler_maruyama(
+                    rhs,
+                    0.0,
+                    &x0,
+                    rs.t_end,
+                    rs.dt,
+                    &Noise::Isotropic(rs.noise),
+                    seed,
+                    every,
+                )?;
                 (t, y, vec![])
             } else {
                 let cov = |x: &[f64]| pt.covariant(ndarray::ArrayView1::from(x)).to_vec();
@@ -434,7 +502,10 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
                 let s = ode::dormand_prince(rhs, 0.0, &x0, &t_out, &kinks, &evs, &opts)?;
                 (s.t, s.y, s.events)
             };
-            let m_rows = ys.iter().map(|x| pt.covariant(ndarray::ArrayView1::from(x)).to_vec()).collect();
+            let m_rows = ys
+                .iter()
+                .map(|x| pt.covariant(ndarray::ArrayView1::from(x)).to_vec())
+                .collect();
             (t, ys, ev, m_rows)
         }
         Mode::Landscape => {
@@ -445,7 +516,11 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
                 (None, Embedding::Identity) => m0.clone(),
             };
             if z0.len() != pot.dim() {
-                return Err(Error::shape("run.initial_z", format!("{} values", pot.dim()), &[z0.len()]));
+                return Err(Error::shape(
+                    "run.initial_z",
+                    format!("{} values", pot.dim()),
+                    &[z0.len()],
+                ));
             }
             let rhs = |t: f64, z: &[f64], out: &mut [f64]| {
                 pot.gradient(z, &sched.eval(t), out);
@@ -455,7 +530,8 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
             };
             let (t, y, ev) = if rs.noise > 0.0 {
                 let s = (2.0 * rs.noise).sqrt();
-                let (t, y) = ode::euler_maruyama(rhs, 0.0, &z0, rs.t_end, rs.dt, &Noise::Isotropic(s), seed, every)?;
+                let (t, y) =
+                    ode::euler_maruyama(rhs, 0.0, &z0, rs.t_end, rs.dt, &Noise::Isotropic(s), seed, every)?;
                 (t, y, vec![])
             } else {
                 let s = ode::dormand_prince(rhs, 0.0, &z0, &t_out, &kinks, &[], &opts)?;
@@ -477,8 +553,10 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
             (Some(pt), Mode::Full) => Some(to_array(&ys, pt.n())),
             // Reduced: x(t) = Ξ m(t) (r(0) = 0 since x(0) = Ξ m(0)), spec §4.1.
             (Some(pt), _) => {
-                let rows: Vec<Vec<f64>> =
-                    m_rows.iter().map(|mm| pt.reconstruct(ndarray::ArrayView1::from(mm)).to_vec()).collect();
+                let rows: Vec<Vec<f64>> = m_rows
+                    .iter()
+                    .map(|mm| pt.reconstruct(ndarray::ArrayView1::from(mm)).to_vec())
+                    .collect();
                 Some(to_array(&rows, pt.n()))
             }
             _ => None,
@@ -486,7 +564,15 @@ pub fn run(sc: &Scenario, model: &Model, realisation: usize) -> Result<RunResult
         (m, to_array(&z_rows, d), x)
     };
     let final_pattern = m_rows.last().map(|mm| argmax(mm));
-    Ok(RunResult { t, m, z, theta: to_array(&theta_rows, k), x, events, final_pattern })
+    Ok(RunResult {
+        t,
+        m,
+        z,
+        theta: to_array(&theta_rows, k),
+        x,
+        events,
+        final_pattern,
+    })
 }
 
 fn network_events<'a, F>(rs: &RunSpec, p: usize, to_m: F) -> Vec<Event<'a>>
@@ -495,7 +581,10 @@ where
 {
     let mut evs: Vec<Event> = Vec::new();
     let f = to_m.clone();
-    evs.push(Event { name: "dominant".into(), label: Box::new(move |_, y| argmax(&f(y)) as i64) });
+    evs.push(Event {
+        name: "dominant".into(),
+        label: Box::new(move |_, y| argmax(&f(y)) as i64),
+    });
     for &(k, v) in &rs.below {
         if k < p {
             let f = to_m.clone();
@@ -548,10 +637,21 @@ pub fn first_event(events: &[EventHit], name: &str, to: i64) -> Option<f64> {
 /// Refuses to overwrite existing files.
 pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_names: &[String]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let files = ["t.npy", "m.npy", "z.npy", "theta.npy", "x.npy", "events.json", "summary.json"];
+    let files = [
+        "t.npy",
+        "m.npy",
+        "z.npy",
+        "theta.npy",
+        "x.npy",
+        "events.json",
+        "summary.json",
+    ];
     for f in files {
         if dir.join(f).exists() {
-            return Err(Error::Exists { path: dir.join(f), message: "already exists; choose a new output folder".into() });
+            return Err(Error::Exists {
+                path: dir.join(f),
+                message: "already exists; choose a new output folder".into(),
+            });
         }
     }
     let stack = |get: &dyn Fn(&RunResult) -> Array2<f64>| -> Result<ndarray::Array3<f64>> {
@@ -560,7 +660,11 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         for (i, r) in res.iter().enumerate() {
             let a = get(r);
             if a.dim() != a0.dim() {
-                return Err(Error::shape("realisations", format!("{:?}", a0.dim()), &[a.nrows(), a.ncols()]));
+                return Err(Error::shape(
+                    "realisations",
+                    format!("{:?}", a0.dim()),
+                    &[a.nrows(), a.ncols()],
+                ));
             }
             out.index_axis_mut(ndarray::Axis(0), i).assign(&a);
         }
@@ -583,8 +687,12 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         }
     }
     let ev: Vec<&Vec<EventHit>> = res.iter().map(|r| &r.events).collect();
-    let evj = if res.len() == 1 { serde_json::to_value(ev[0]) } else { serde_json::to_value(&ev) }
-        .map_err(|e| Error::invalid("events", e.to_string()))?;
+    let evj = if res.len() == 1 {
+        serde_json::to_value(ev[0])
+    } else {
+        serde_json::to_value(&ev)
+    }
+    .map_err(|e| Error::invalid("events", e.to_string()))?;
     write_json(&dir.join("events.json"), &evj)?;
     let finals: Vec<Option<usize>> = res.iter().map(|r| r.final_pattern).collect();
     let mut counts = BTreeMap::new();
@@ -598,7 +706,7 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         "realisations": res.len(),
         "final_pattern": finals,
         "fate_counts": counts,
-        "final_m": res.iter().map(|r| r.m.rows().into_iter().last().map(|x| x.to_vec())).collect::<Vec<_>>(),
+        "final_m": res.iter().map(|r| r.m.rows().into_iter().next_back().map(|x| x.to_vec())).collect::<Vec<_>>(),
     });
     write_json(&dir.join("summary.json"), &summary)
 }
@@ -627,7 +735,10 @@ pub fn schedule_crossings(model: &Model, t_end: f64, dt: f64) -> Result<Vec<Cros
     let sched = &model.schedule;
     let net = &model.network;
     let mut out = Vec::new();
-    let so = super::critical::SearchOptions { starts_per_axis: 15, ..Default::default() };
+    let so = super::critical::SearchOptions {
+        starts_per_axis: 15,
+        ..Default::default()
+    };
     let sig_v = |t: f64| -> (usize, usize, usize) {
         let cps = super::critical::critical_points(pot.as_ref(), &sched.eval(t), &so).unwrap_or_default();
         let c = |k| cps.iter().filter(|c| c.kind == k).count();

@@ -64,7 +64,12 @@ impl Track {
                     *after
                 }
             }
-            Track::Sigmoid { from, to, rate, center } => from + (to - from) / (1.0 + (-rate * (t - center)).exp()),
+            Track::Sigmoid {
+                from,
+                to,
+                rate,
+                center,
+            } => from + (to - from) / (1.0 + (-rate * (t - center)).exp()),
         }
     }
     /// Times where the track is not smooth.
@@ -90,7 +95,12 @@ impl Track {
                 }
             }
             Track::Constant(v) if !v.is_finite() => return Err(Error::invalid(field, "must be finite")),
-            Track::Sigmoid { from, to, rate, center } if ![from, to, rate, center].iter().all(|v| v.is_finite()) => {
+            Track::Sigmoid {
+                from,
+                to,
+                rate,
+                center,
+            } if ![from, to, rate, center].iter().all(|v| v.is_finite()) => {
                 return Err(Error::invalid(field, "sigmoid fields must be finite"));
             }
             _ => {}
@@ -116,12 +126,19 @@ impl Schedule {
         let mut out = Vec::new();
         for (k, tr) in tracks {
             let Some(i) = names.iter().position(|n| n == k) else {
-                return Err(Error::invalid(format!("schedule.{k}"), format!("not a parameter (parameters: {names:?})")));
+                return Err(Error::invalid(
+                    format!("schedule.{k}"),
+                    format!("not a parameter (parameters: {names:?})"),
+                ));
             };
             tr.validate(k)?;
             out.push((i, tr.clone()));
         }
-        Ok(Schedule { names: names.to_vec(), base: base.to_vec(), tracks: out })
+        Ok(Schedule {
+            names: names.to_vec(),
+            base: base.to_vec(),
+            tracks: out,
+        })
     }
     /// θ(t).
     pub fn eval(&self, t: f64) -> Vec<f64> {
@@ -142,8 +159,14 @@ impl Schedule {
     /// (0, −1) on [0, 10]; b: −1 → −2 on [10, 20]; a: 0 → a1 on [30, 40]; constant after.
     pub fn figure1(names: &[String], base: &[f64], a1: f64) -> Result<Self> {
         let mut t = BTreeMap::new();
-        t.insert("a".to_string(), Track::Keyframes(vec![[0.0, 0.0], [30.0, 0.0], [40.0, a1]]));
-        t.insert("b".to_string(), Track::Keyframes(vec![[0.0, -1.0], [10.0, -1.0], [20.0, -2.0]]));
+        t.insert(
+            "a".to_string(),
+            Track::Keyframes(vec![[0.0, 0.0], [30.0, 0.0], [40.0, a1]]),
+        );
+        t.insert(
+            "b".to_string(),
+            Track::Keyframes(vec![[0.0, -1.0], [10.0, -1.0], [20.0, -2.0]]),
+        );
         Self::new(names, base, &t)
     }
 }

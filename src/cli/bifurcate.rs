@@ -46,15 +46,23 @@ pub struct PotentialArgs {
 }
 
 fn parse_kv(s: &str) -> Result<(String, f64), String> {
-    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected name=value, got '{s}'"))?;
-    let v: f64 = v.trim().parse().map_err(|_| format!("'{v}' is not a number in '{s}'"))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected name=value, got '{s}'"))?;
+    let v: f64 = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{v}' is not a number in '{s}'"))?;
     Ok((k.trim().to_string(), v))
 }
 
 impl PotentialArgs {
     fn build(&self) -> anyhow::Result<(PolyPotential, Vec<f64>)> {
         let pot = if self.potential == "polynomial" {
-            let e = self.expr.as_deref().context("--potential polynomial needs --expr")?;
+            let e = self
+                .expr
+                .as_deref()
+                .context("--potential polynomial needs --expr")?;
             let defaults = self.overrides().into_iter().collect();
             PolyPotential::user(e, &self.vars, &defaults)?
         } else {
@@ -81,7 +89,7 @@ pub enum Command {
     /// All critical points of a potential at given parameters, classified.
     CriticalPoints {
         #[command(flatten)]
-        pot: PotentialArgs,
+        pot: Box<PotentialArgs>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -92,13 +100,13 @@ pub enum Command {
     /// Saddle → attractor connections (ends of the saddles' unstable manifolds), as JSON.
     Connections {
         #[command(flatten)]
-        pot: PotentialArgs,
+        pot: Box<PotentialArgs>,
     },
     /// Bifurcation diagram: one-parameter continuation of critical points with folds, and
     /// optionally the two-parameter fold curves through those folds (JSON).
     Diagram {
         #[command(flatten)]
-        pot: PotentialArgs,
+        pot: Box<PotentialArgs>,
         /// Continued parameter.
         #[arg(long, default_value = "b")]
         param: String,
@@ -162,21 +170,34 @@ pub enum Command {
 /// Run a subcommand.
 pub fn run(c: Command) -> anyhow::Result<()> {
     match c {
-        Command::CriticalPoints { pot, format, radius } => critical_points(pot, format, radius),
-        Command::Connections { pot } => connections(pot),
-        Command::Diagram { pot, param, from, to, second, second_range, out } => {
-            diagram(pot, &param, from, to, second, second_range, out)
-        }
-        Command::Equilibria { scenario, params, beta } => equilibria(scenario, params, beta),
+        Command::CriticalPoints { pot, format, radius } => critical_points(&pot, format, radius),
+        Command::Connections { pot } => connections(&pot),
+        Command::Diagram {
+            pot,
+            param,
+            from,
+            to,
+            second,
+            second_range,
+            out,
+        } => diagram(&pot, &param, from, to, second, second_range, out),
+        Command::Equilibria {
+            scenario,
+            params,
+            beta,
+        } => equilibria(scenario, params, beta),
         Command::Patterns { scenario } => patterns(scenario),
         Command::Simulate { scenario, out } => simulate(&scenario, &out),
         Command::Demo { beta, out, json } => demo(beta, out, json),
     }
 }
 
-fn critical_points(pa: PotentialArgs, format: Format, radius: Option<f64>) -> anyhow::Result<()> {
+fn critical_points(pa: &PotentialArgs, format: Format, radius: Option<f64>) -> anyhow::Result<()> {
     let (pot, p) = pa.build()?;
-    let opts = SearchOptions { radius, ..SearchOptions::default() };
+    let opts = SearchOptions {
+        radius,
+        ..SearchOptions::default()
+    };
     let cps = critical::critical_points(&pot, &p, &opts)?;
     let names = pot.var_names();
     match format {
@@ -195,17 +216,31 @@ fn critical_points(pa: PotentialArgs, format: Format, radius: Option<f64>) -> an
                     serde_json::Value::Object(o)
                 })
                 .collect();
-            let params: serde_json::Map<String, serde_json::Value> =
-                pot.param_names().iter().zip(&p).map(|(n, v)| (n.clone(), (*v).into())).collect();
+            let params: serde_json::Map<String, serde_json::Value> = pot
+                .param_names()
+                .iter()
+                .zip(&p)
+                .map(|(n, v)| (n.clone(), (*v).into()))
+                .collect();
             let out = serde_json::json!({
                 "potential": pot.name(), "parameters": params, "critical_points": list,
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Text => {
-            let pstr: Vec<String> = pot.param_names().iter().zip(&p).map(|(n, v)| format!("{n}={v}")).collect();
+            let pstr: Vec<String> = pot
+                .param_names()
+                .iter()
+                .zip(&p)
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
             println!("# {} at {}", pot.name(), pstr.join(" "));
-            println!("{:<11} {} {:>20}", "kind", names.iter().map(|n| format!("{n:>20}")).collect::<String>(), "V");
+            println!(
+                "{:<11} {} {:>20}",
+                "kind",
+                names.iter().map(|n| format!("{n:>20}")).collect::<String>(),
+                "V"
+            );
             for cp in &cps {
                 let zs: String = cp.z.iter().map(|v| format!("{v:>20.12}")).collect();
                 println!("{:<11} {} {:>20.12}", cp.kind.as_str(), zs, cp.value);
@@ -215,7 +250,7 @@ fn critical_points(pa: PotentialArgs, format: Format, radius: Option<f64>) -> an
     Ok(())
 }
 
-fn connections(pa: PotentialArgs) -> anyhow::Result<()> {
+fn connections(pa: &PotentialArgs) -> anyhow::Result<()> {
     let (pot, p) = pa.build()?;
     let cps = critical::critical_points(&pot, &p, &SearchOptions::default())?;
     let con = bifurcation::connections(&pot, &p, &cps, 400.0)?;
@@ -225,14 +260,17 @@ fn connections(pa: PotentialArgs) -> anyhow::Result<()> {
 }
 
 fn param_index(pot: &dyn Potential, name: &str) -> anyhow::Result<usize> {
-    pot.param_names()
-        .iter()
-        .position(|n| n == name)
-        .with_context(|| format!("--param {name}: not a parameter of {} ({:?})", pot.name(), pot.param_names()))
+    pot.param_names().iter().position(|n| n == name).with_context(|| {
+        format!(
+            "--param {name}: not a parameter of {} ({:?})",
+            pot.name(),
+            pot.param_names()
+        )
+    })
 }
 
 fn diagram(
-    pa: PotentialArgs,
+    pa: &PotentialArgs,
     param: &str,
     from: f64,
     to: f64,
@@ -251,12 +289,21 @@ fn diagram(
         let folds: Vec<&bifurcation::Fold> = branches.iter().flat_map(|b| b.folds.iter()).collect();
         let mut done: Vec<(f64, Vec<f64>)> = Vec::new();
         for f in folds {
-            if done.iter().any(|(v, z)| (v - f.value).abs() < 1e-8 && waddington::bifurcating::dense::dist(z, &f.z) < 1e-6) {
+            if done.iter().any(|(v, z)| {
+                (v - f.value).abs() < 1e-8 && waddington::bifurcating::dense::dist(z, &f.z) < 1e-6
+            }) {
                 continue;
             }
             done.push((f.value, f.z.clone()));
             let range_i = (lo - (hi - lo), hi + (hi - lo));
-            let c = bifurcation::fold_curve(&pot, f, j, range_i, (second_range[0], second_range[1]), &ContOptions::default());
+            let c = bifurcation::fold_curve(
+                &pot,
+                f,
+                j,
+                range_i,
+                (second_range[0], second_range[1]),
+                &ContOptions::default(),
+            );
             curves.push(serde_json::json!({ "start": f, "curve": c }));
         }
     }
@@ -269,7 +316,11 @@ fn diagram(
         Some(dir) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let f = dir.join("diagram.json");
-            anyhow::ensure!(!f.exists(), "{} already exists; choose a new output folder", f.display());
+            anyhow::ensure!(
+                !f.exists(),
+                "{} already exists; choose a new output folder",
+                f.display()
+            );
             std::fs::write(&f, text).with_context(|| format!("writing {}", f.display()))?;
             eprintln!("wrote {}", f.display());
         }
@@ -302,7 +353,9 @@ fn equilibria(path: Option<PathBuf>, params: Vec<(String, f64)>, beta: Option<f6
         t0
     };
     let eqs = model.network.equilibria(&th, 12);
-    let margins: Vec<f64> = (0..model.network.p).map(|mu| model.network.margin(mu, &th)).collect();
+    let margins: Vec<f64> = (0..model.network.p)
+        .map(|mu| model.network.margin(mu, &th))
+        .collect();
     let out = serde_json::json!({
         "theta": th, "parameters": model.potential.param_names(), "beta": model.network.beta,
         "equilibria": eqs, "pure_pattern_margins_beta_inf": margins,
@@ -313,7 +366,9 @@ fn equilibria(path: Option<PathBuf>, params: Vec<(String, f64)>, beta: Option<f6
 
 fn patterns(path: Option<PathBuf>) -> anyhow::Result<()> {
     let spec = match path {
-        Some(p) => Scenario::from_file(&p)?.patterns.context("the scenario has no [patterns] section")?,
+        Some(p) => Scenario::from_file(&p)?
+            .patterns
+            .context("the scenario has no [patterns] section")?,
         None => scenario::PatternSpec {
             kind: "krumsiek11".into(),
             n: None,
@@ -341,9 +396,14 @@ fn patterns(path: Option<PathBuf>) -> anyhow::Result<()> {
 fn simulate(path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
     let sc = Scenario::from_file(path)?;
     let model = sc.model()?;
-    let n = if sc.run.noise > 0.0 { sc.run.realisations.max(1) } else { 1 };
-    let res: Vec<scenario::RunResult> =
-        (0..n).map(|k| scenario::run(&sc, &model, k)).collect::<waddington::Result<_>>()?;
+    let n = if sc.run.noise > 0.0 {
+        sc.run.realisations.max(1)
+    } else {
+        1
+    };
+    let res: Vec<scenario::RunResult> = (0..n)
+        .map(|k| scenario::run(&sc, &model, k))
+        .collect::<waddington::Result<_>>()?;
     scenario::write_outputs(out, &sc, &res, model.potential.param_names())?;
     for e in &res[0].events {
         println!("t = {:10.4}  {:<10} {} -> {}", e.t, e.name, e.from, e.to);
@@ -360,7 +420,12 @@ fn demo(beta: f64, out: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
     let res = scenario::run(&sc, &model, 0)?;
     let crossings = scenario::schedule_crossings(&model, sc.run.t_end, 0.25)?;
     if let Some(dir) = &out {
-        scenario::write_outputs(dir, &sc, std::slice::from_ref(&res), model.potential.param_names())?;
+        scenario::write_outputs(
+            dir,
+            &sc,
+            std::slice::from_ref(&res),
+            model.potential.param_names(),
+        )?;
     }
     let last = res.m.row(res.m.nrows() - 1).to_vec();
     if json {
@@ -371,12 +436,17 @@ fn demo(beta: f64, out: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("Figure 1 scenario (spec §7): heteroclinic flip, anchors at (a, b) = (0, -1), beta = {beta}, lambda = 1,");
+    println!(
+        "Figure 1 scenario (spec §7): heteroclinic flip, anchors at (a, b) = (0, -1), beta = {beta}, lambda = 1,"
+    );
     println!("reduced dynamics from pattern 0; b: -1 -> -2 on [10, 20], a: 0 -> 6 on [30, 40], t_end = 60.");
     println!();
     println!("Bifurcations crossed along the schedule:");
     for c in &crossings {
-        println!("  t = {:8.3}  (a, b) = ({:+.4}, {:+.4})  {}", c.t, c.theta[0], c.theta[1], c.what);
+        println!(
+            "  t = {:8.3}  (a, b) = ({:+.4}, {:+.4})  {}",
+            c.t, c.theta[0], c.theta[1], c.what
+        );
     }
     println!();
     println!("Network events:");
