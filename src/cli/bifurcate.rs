@@ -109,7 +109,7 @@ pub enum Command {
         pot: Box<PotentialArgs>,
         /// Continued parameter.
         #[arg(long, default_value = "b")]
-        param: String,
+        vary: String,
         /// Start of its range.
         #[arg(long, allow_hyphen_values = true)]
         from: f64,
@@ -120,7 +120,7 @@ pub enum Command {
         #[arg(long)]
         second: Option<String>,
         /// Range of the second parameter as lo,hi.
-        #[arg(long, value_delimiter = ',', allow_hyphen_values = true, num_args = 2)]
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
         second_range: Vec<f64>,
         /// Write diagram.json here instead of stdout.
         #[arg(long)]
@@ -174,13 +174,13 @@ pub fn run(c: Command) -> anyhow::Result<()> {
         Command::Connections { pot } => connections(&pot),
         Command::Diagram {
             pot,
-            param,
+            vary,
             from,
             to,
             second,
             second_range,
             out,
-        } => diagram(&pot, &param, from, to, second, second_range, out),
+        } => diagram(&pot, &vary, from, to, second, second_range, out),
         Command::Equilibria {
             scenario,
             params,
