@@ -115,18 +115,6 @@ impl GuoVariant {
     }
 }
 
-/// How Guo cells are labelled for class means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum GuoLabels {
-    /// The §8.3 lineage rule: ICM (32-cell inner), EPI / PrE (64-cell inner), TE (outer cells at
-    /// 32 and 64 cells); earlier cells keep their stage label ("2C" … "16C").
-    #[default]
-    Lineage,
-    /// The embryo stage, "2C", "4C", "8C", "16C", "32C", "64C" (phenoData `num_cells`).
-    Stage,
-}
-
 /// The Guo et al. 2010 single-cell qPCR data (48 genes × 428 cells) from destiny's ExpressionSet
 /// (spec §9.2).
 #[derive(Debug, Clone)]
@@ -301,18 +289,29 @@ impl Guo {
             .collect())
     }
 
-    /// Labels of the cells by `by`.
-    pub fn labels(&self, by: GuoLabels) -> Result<Vec<String>> {
-        match by {
-            GuoLabels::Stage => Ok(self.stage_labels()),
-            GuoLabels::Lineage => self.lineage_labels(),
-        }
-    }
-
     /// Class-mean patterns of the expression proxy E (spec §8.2 step 2, §8.3), genes × classes,
-    /// unnormalised; cells labelled by `by`.
-    pub fn class_means(&self, by: GuoLabels, classes: &[String]) -> Result<Array2<f64>> {
-        patterns::class_means(self.expression().view(), &self.labels(by)?, classes)
+    /// unnormalised. A class is a stage ("2C", "4C", "8C", "16C", "32C", "64C": all cells of that
+    /// stage) or a lineage of [`Guo::lineage_labels`] ("ICM", "PrE", "EPI", "TE").
+    pub fn class_means(&self, classes: &[String]) -> Result<Array2<f64>> {
+        let stage = self.stage_labels();
+        let lineage = self.lineage_labels()?;
+        let e = self.expression();
+        let mut out = Array2::zeros((self.genes.len(), classes.len()));
+        for (k, cls) in classes.iter().enumerate() {
+            let labels = if stage.contains(cls) {
+                &stage
+            } else if lineage.contains(cls) {
+                &lineage
+            } else {
+                return Err(Error::invalid(
+                    "classes",
+                    format!("'{cls}' is not a Guo class; use 2C, 4C, 8C, 16C, 32C, 64C, ICM, PrE, EPI or TE"),
+                ));
+            };
+            let col = patterns::class_means(e.view(), labels, std::slice::from_ref(cls))?;
+            out.column_mut(k).assign(&col.column(0));
+        }
+        Ok(out)
     }
 }
 
