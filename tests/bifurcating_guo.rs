@@ -43,11 +43,17 @@ fn guo_shape_stages_and_detection_limit() {
     assert!((tens - 0.2477).abs() <= 1e-4, "fraction of 10s = {tens}");
     assert!((g.exprs.sum() - 133784.05).abs() < 1e-6, "sum {}", g.exprs.sum());
     assert!((g.exprs[[0, 0]] + 0.575).abs() < 1e-12, "{}", g.exprs[[0, 0]]);
-    assert!((g.exprs[[47, 427]] - 2.865).abs() < 1e-12, "{}", g.exprs[[47, 427]]);
+    assert!(
+        (g.exprs[[47, 427]] - 2.865).abs() < 1e-12,
+        "{}",
+        g.exprs[[47, 427]]
+    );
     assert_eq!((g.genes[0].as_str(), g.genes[47].as_str()), ("Actb", "Tspan8"));
     assert_eq!(g.cells[0], "2C 1.1");
     assert!(g.cells[427].starts_with("64C"), "{}", g.cells[427]);
-    for marker in ["Nanog", "Gata6", "Gata4", "Pdgfra", "Sox17", "Fgf4", "Cdx2", "Pou5f1", "Gapdh"] {
+    for marker in [
+        "Nanog", "Gata6", "Gata4", "Pdgfra", "Sox17", "Fgf4", "Cdx2", "Pou5f1", "Gapdh",
+    ] {
         g.gene_index(marker).unwrap();
     }
 }
@@ -57,7 +63,9 @@ fn guo_shape_stages_and_detection_limit() {
 /// 10, sum 146749.5 — all from R).
 #[test]
 fn guo_norm_loads() {
-    let Some(g) = load(GuoVariant::Normalised) else { return };
+    let Some(g) = load(GuoVariant::Normalised) else {
+        return;
+    };
     assert_eq!(g.exprs.dim(), (48, 428));
     assert_eq!(stage_counts(&g), [19, 23, 43, 75, 109, 159]);
     assert_eq!(g.exprs.iter().filter(|&&v| v == 10.0).count(), 1);
@@ -74,7 +82,10 @@ fn guo_norm_loads() {
             assert_eq!(r, n);
         }
     }
-    assert!((lo - 8.015).abs() < 1e-9 && (hi - 15.92).abs() < 1e-9, "{lo} {hi}");
+    assert!(
+        (lo - 8.015).abs() < 1e-9 && (hi - 15.92).abs() < 1e-9,
+        "{lo} {hi}"
+    );
     assert_eq!(below, 226);
 }
 
@@ -105,7 +116,11 @@ fn guo_lineages_and_overlap_matrix() {
     for (gene, want) in markers {
         let i = g.gene_index(gene).unwrap();
         for k in 0..3 {
-            assert!((xi[[i, k]] - want[k]).abs() < 0.006, "{gene}[{k}] = {}", xi[[i, k]]);
+            assert!(
+                (xi[[i, k]] - want[k]).abs() < 0.006,
+                "{gene}[{k}] = {}",
+                xi[[i, k]]
+            );
         }
     }
     let mut z = xi.clone();
@@ -116,9 +131,9 @@ fn guo_lineages_and_overlap_matrix() {
         [0.6951, 1.0, 0.4288],
         [0.7659, 0.4288, 1.0],
     ];
-    for i in 0..3 {
-        for j in 0..3 {
-            assert!((p.c[[i, j]] - c_ref[i][j]).abs() < 0.002, "C[{i},{j}] = {}", p.c[[i, j]]);
+    for (i, row) in c_ref.iter().enumerate() {
+        for (j, cr) in row.iter().enumerate() {
+            assert!((p.c[[i, j]] - cr).abs() < 0.002, "C[{i},{j}] = {}", p.c[[i, j]]);
         }
     }
 }
@@ -158,12 +173,18 @@ fn cli(args: &[&str], destiny_dir: Option<&str>) -> std::process::Output {
 /// install it (this half always runs).
 #[test]
 fn guo_cli_patterns_and_missing_data() {
-    let out = cli(&["bifurcate", "patterns", "--data", "guo"], Some("/nonexistent-destiny"));
+    let out = cli(
+        &["bifurcate", "patterns", "--data", "guo"],
+        Some("/nonexistent-destiny"),
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("apt-get install r-bioc-destiny"), "{err}");
     assert!(err.contains("/nonexistent-destiny/guo.rda"), "{err}");
-    let out = cli(&["bifurcate", "patterns", "--data", "guo", "--rda", "Cargo.toml"], None);
+    let out = cli(
+        &["bifurcate", "patterns", "--data", "guo", "--rda", "Cargo.toml"],
+        None,
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Cargo.toml: not R data"));
 
@@ -177,9 +198,57 @@ fn guo_cli_patterns_and_missing_data() {
     assert_eq!(v["classes"], serde_json::json!(["ICM", "PrE", "EPI"]));
     let c01 = v["C"][0][1].as_f64().unwrap();
     let c12 = v["C"][1][2].as_f64().unwrap();
-    assert!((c01 - 0.6951).abs() < 0.002 && (c12 - 0.4288).abs() < 0.002, "{c01} {c12}");
-    let out = cli(&["bifurcate", "patterns", "--data", "guo-norm", "--classes", "32C,64C"], None);
+    assert!(
+        (c01 - 0.6951).abs() < 0.002 && (c12 - 0.4288).abs() < 0.002,
+        "{c01} {c12}"
+    );
+    let out = cli(
+        &[
+            "bifurcate",
+            "patterns",
+            "--data",
+            "guo-norm",
+            "--classes",
+            "32C,64C",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["p"], 2);
+}
+
+/// §11 item 12 / §8.3 with the example scenario examples/bifurcating/guo-icm.toml (reduced,
+/// β = 1000): convention A leaves ICM as in Figure 1 (first m₀ < 0.99 at 15.13 ± 0.05);
+/// conventions B and C leave it before t = 12.5, are at EPI by t = 20 (m₂ > 0.97) and end in PrE
+/// (m₁(60) > 0.999).
+#[test]
+fn guo_icm_fate_conventions() {
+    use waddington::bifurcating::network::Convention;
+    use waddington::bifurcating::scenario::{self, Scenario, first_event};
+    if load(GuoVariant::Raw).is_none() {
+        return;
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bifurcating/guo-icm.toml");
+    for conv in [
+        Convention::Covariant,
+        Convention::RaisedGradient,
+        Convention::Contravariant,
+    ] {
+        let mut sc = Scenario::from_file(std::path::Path::new(path)).unwrap();
+        sc.network.convention = conv;
+        let model = sc.model().unwrap();
+        let r = scenario::run(&sc, &model, 0).unwrap();
+        let t99 = first_event(&r.events, "m0<0.99", 1).unwrap();
+        let i20 = r.t.iter().position(|&t| (t - 20.0).abs() < 1e-9).unwrap();
+        let last = r.m.nrows() - 1;
+        if conv == Convention::Covariant {
+            assert!((t99 - 15.13).abs() < 0.05, "A: m0 < 0.99 at {t99}");
+        } else {
+            assert!(t99 < 12.5, "{conv:?}: m0 < 0.99 at {t99}");
+            assert!(r.m[[i20, 2]] > 0.97, "{conv:?}: m(20) = {}", r.m.row(i20));
+        }
+        assert!(r.m[[last, 1]] > 0.999, "{conv:?}: m(60) = {}", r.m.row(last));
+        assert_eq!(r.final_pattern, Some(1));
+    }
 }

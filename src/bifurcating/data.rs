@@ -185,9 +185,14 @@ impl Guo {
             None => return Err(format!("no object '{}' (found {names:?})", variant.object_name())),
         };
         if !eset.class().iter().any(|c| c == "ExpressionSet") {
-            return Err(format!("expected an ExpressionSet, found class {:?}", eset.class()));
+            return Err(format!(
+                "expected an ExpressionSet, found class {:?}",
+                eset.class()
+            ));
         }
-        let assay = eset.attr("assayData").ok_or("ExpressionSet without slot assayData")?;
+        let assay = eset
+            .attr("assayData")
+            .ok_or("ExpressionSet without slot assayData")?;
         let exprs = file
             .env_get(assay, "exprs")
             .ok_or("assayData has no 'exprs' matrix")?;
@@ -202,13 +207,17 @@ impl Guo {
             .and_then(|v| v.to_f64())
             .ok_or("phenoData has no numeric column 'num_cells'")?;
         if num.len() != n {
-            return Err(format!("phenoData num_cells has {} rows, exprs {n} columns", num.len()));
+            return Err(format!(
+                "phenoData num_cells has {} rows, exprs {n} columns",
+                num.len()
+            ));
         }
         let num_cells = num
             .iter()
             .map(|&x| {
                 let ok = x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX);
-                ok.then_some(x as u32).ok_or(format!("num_cells value {x} is not a cell count"))
+                ok.then_some(x as u32)
+                    .ok_or(format!("num_cells value {x} is not a cell count"))
             })
             .collect::<std::result::Result<Vec<u32>, String>>()?;
         let row_names = pdata.attr("row.names").map(strings_of).unwrap_or_default();
@@ -326,8 +335,13 @@ fn strings_of(v: &RValue) -> Vec<String> {
             codes
                 .iter()
                 .map(|c| {
-                    c.and_then(|k| levels.get(usize::try_from(k).ok()?.checked_sub(1)?).cloned().flatten())
-                        .unwrap_or_else(na)
+                    c.and_then(|k| {
+                        levels
+                            .get(usize::try_from(k).ok()?.checked_sub(1)?)
+                            .cloned()
+                            .flatten()
+                    })
+                    .unwrap_or_else(na)
                 })
                 .collect()
         }
@@ -337,11 +351,11 @@ fn strings_of(v: &RValue) -> Vec<String> {
     }
 }
 
+/// A matrix with its row and column names (empty if absent).
+type NamedMatrix = (Array2<f64>, Vec<String>, Vec<String>);
+
 /// A real matrix (column-major with `dim`) → rows × cols array and its row/column names.
-fn numeric_matrix(
-    v: &RValue,
-    what: &str,
-) -> std::result::Result<(Array2<f64>, Vec<String>, Vec<String>), String> {
+fn numeric_matrix(v: &RValue, what: &str) -> std::result::Result<NamedMatrix, String> {
     let data = v.to_f64().ok_or(format!("{what}: not a numeric matrix"))?;
     let dim: Vec<usize> = v
         .attr("dim")
@@ -352,7 +366,10 @@ fn numeric_matrix(
         return Err(format!("{what}: expected 2 dimensions, found {dim:?}"));
     };
     if r.checked_mul(c) != Some(data.len()) {
-        return Err(format!("{what}: dim {r} × {c} does not match {} values", data.len()));
+        return Err(format!(
+            "{what}: dim {r} × {c} does not match {} values",
+            data.len()
+        ));
     }
     let m = Array2::from_shape_fn((r, c), |(i, j)| data[j * r + i]);
     let dn = v.attr("dimnames").and_then(|d| d.as_list());

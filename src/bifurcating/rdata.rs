@@ -174,7 +174,9 @@ impl RFile {
                 .map_err(|e| format!("gzip: {e}"))?;
             out
         } else if raw.starts_with(b"BZh") || raw.starts_with(&[0xfd, b'7', b'z', b'X', b'Z']) {
-            return Err("bzip2/xz-compressed R data is not supported (re-save with compress = \"gzip\")".into());
+            return Err(
+                "bzip2/xz-compressed R data is not supported (re-save with compress = \"gzip\")".into(),
+            );
         } else {
             raw.to_vec()
         };
@@ -334,7 +336,9 @@ impl Reader<'_> {
     fn header(&mut self) -> R<()> {
         match self.take(2)? {
             b"X\n" => {}
-            b"A\n" | b"B\n" => return Err("ASCII/native-binary R serialisation is not supported (XDR only)".into()),
+            b"A\n" | b"B\n" => {
+                return Err("ASCII/native-binary R serialisation is not supported (XDR only)".into());
+            }
             _ => return Err("not R data: expected \"RDX2\\n\" then \"X\\n\" (XDR format)".into()),
         }
         let version = self.int()?;
@@ -347,7 +351,9 @@ impl Reader<'_> {
                 self.take(n)?;
                 Ok(())
             }
-            v => Err(format!("unsupported R serialisation format version {v} (2 or 3 expected)")),
+            v => Err(format!(
+                "unsupported R serialisation format version {v} (2 or 3 expected)"
+            )),
         }
     }
     fn item(&mut self) -> R<RValue> {
@@ -397,11 +403,12 @@ impl Reader<'_> {
                     0 => self.int()? as u32,
                     k => k,
                 } as usize;
-                return self
-                    .refs
-                    .get(k.wrapping_sub(1))
-                    .cloned()
-                    .ok_or_else(|| format!("reference {k} to an unknown object (only {} seen)", self.refs.len()));
+                return self.refs.get(k.wrapping_sub(1)).cloned().ok_or_else(|| {
+                    format!(
+                        "reference {k} to an unknown object (only {} seen)",
+                        self.refs.len()
+                    )
+                });
             }
             NAMESPACESXP => return self.persistent_name("namespace"),
             PACKAGESXP => return self.persistent_name("package"),
@@ -417,7 +424,9 @@ impl Reader<'_> {
             }
             ENVSXP => return self.environment(),
             LISTSXP | LANGSXP | CLOSXP | PROMSXP | DOTSXP => return self.pairlist(f),
-            ALTREP_SXP => return Err("ALTREP objects are not supported (re-save with R < 3.5 or version = 2)".into()),
+            ALTREP_SXP => {
+                return Err("ALTREP objects are not supported (re-save with R < 3.5 or version = 2)".into());
+            }
             SPECIALSXP | BUILTINSXP => {
                 let n = self.length(1)?;
                 let name = String::from_utf8_lossy(self.take(n)?).into_owned();
@@ -455,7 +464,10 @@ impl Reader<'_> {
                 for _ in 0..n {
                     let g = Flags::new(self.int()? as u32);
                     if g.ty != CHARSXP {
-                        return Err(format!("character vector: element of type {} (expected CHARSXP)", g.ty));
+                        return Err(format!(
+                            "character vector: element of type {} (expected CHARSXP)",
+                            g.ty
+                        ));
                     }
                     v.push(self.charsxp(g)?);
                 }
@@ -471,7 +483,12 @@ impl Reader<'_> {
                 RValue::plain(RData::Raw(self.take(n)?.to_vec()))
             }
             S4SXP => RValue::plain(RData::S4),
-            t => return Err(format!("unsupported R object type {t} at offset {}", self.pos - 4)),
+            t => {
+                return Err(format!(
+                    "unsupported R object type {t} at offset {}",
+                    self.pos - 4
+                ));
+            }
         };
         if f.has_attr {
             v.attributes = self.attributes()?;
@@ -540,7 +557,10 @@ impl Reader<'_> {
             }
         }
         Ok(RValue {
-            data: RData::Pairlist { kind: first.ty, nodes },
+            data: RData::Pairlist {
+                kind: first.ty,
+                nodes,
+            },
             attributes,
         })
     }
@@ -568,10 +588,7 @@ impl Reader<'_> {
             frame,
             hashtab,
         };
-        Ok(RValue {
-            attributes,
-            ..v
-        })
+        Ok(RValue { attributes, ..v })
     }
 }
 
@@ -608,17 +625,41 @@ mod tests {
         w.i(2).i(0x0003_0301).i(0x0002_0300);
         // Top-level pairlist node 1: tag "x", value: real matrix with attributes.
         w.i((LISTSXP as i32) | (1 << 10)).sym("x");
-        w.i((REALSXP as i32) | (1 << 9)).i(4).d(1.5).d(-2.0).d(10.0).d(f64::NAN);
+        w.i((REALSXP as i32) | (1 << 9))
+            .i(4)
+            .d(1.5)
+            .d(-2.0)
+            .d(10.0)
+            .d(f64::NAN);
         // Attributes: dim = 2:2 (INTSXP), dimnames = list(c("g1", "g2"), NULL).
-        w.i((LISTSXP as i32) | (1 << 10)).sym("dim").i(INTSXP as i32).i(2).i(2).i(2);
+        w.i((LISTSXP as i32) | (1 << 10))
+            .sym("dim")
+            .i(INTSXP as i32)
+            .i(2)
+            .i(2)
+            .i(2);
         w.i((LISTSXP as i32) | (1 << 10)).sym("dimnames");
-        w.i(VECSXP as i32).i(2).i(STRSXP as i32).i(2).s("g1").s("g2").i(NILVALUE_SXP as i32);
+        w.i(VECSXP as i32)
+            .i(2)
+            .i(STRSXP as i32)
+            .i(2)
+            .s("g1")
+            .s("g2")
+            .i(NILVALUE_SXP as i32);
         w.i(NILVALUE_SXP as i32);
         // Node 2: tag "e", an environment (locked, enclos = global, hashed: 1 bucket).
         w.i((LISTSXP as i32) | (1 << 10)).sym("e");
-        w.i(ENVSXP as i32).i(1).i(GLOBALENV_SXP as i32).i(NILVALUE_SXP as i32);
+        w.i(ENVSXP as i32)
+            .i(1)
+            .i(GLOBALENV_SXP as i32)
+            .i(NILVALUE_SXP as i32);
         w.i(VECSXP as i32).i(1);
-        w.i((LISTSXP as i32) | (1 << 10)).sym("x2").i(LGLSXP as i32).i(1).i(1).i(NILVALUE_SXP as i32);
+        w.i((LISTSXP as i32) | (1 << 10))
+            .sym("x2")
+            .i(LGLSXP as i32)
+            .i(1)
+            .i(1)
+            .i(NILVALUE_SXP as i32);
         w.i(NILVALUE_SXP as i32); // env attributes
         // Node 3: tag = REFSXP to symbol 1 ("x"), value = NA integer and a reference to the env.
         w.i((LISTSXP as i32) | (1 << 10)).i((1 << 8) | REFSXP as i32);
@@ -637,7 +678,10 @@ mod tests {
         let v = x.as_real().unwrap();
         assert_eq!(&v[..3], &[1.5, -2.0, 10.0]);
         assert!(v[3].is_nan());
-        assert_eq!(x.attr("dim").unwrap().data, RData::Integer(vec![Some(2), Some(2)]));
+        assert_eq!(
+            x.attr("dim").unwrap().data,
+            RData::Integer(vec![Some(2), Some(2)])
+        );
         let dn = x.attr("dimnames").unwrap().as_list().unwrap();
         assert_eq!(
             dn[0].as_strings().unwrap(),
@@ -647,7 +691,10 @@ mod tests {
         let e = f.object("e").unwrap();
         assert_eq!(e.data, RData::Environment(0));
         assert!(f.environments[0].locked);
-        assert_eq!(f.environments[0].enclos.data, RData::Special("R_GlobalEnv".into()));
+        assert_eq!(
+            f.environments[0].enclos.data,
+            RData::Special("R_GlobalEnv".into())
+        );
         assert_eq!(f.env_get(e, "x2").unwrap().data, RData::Logical(vec![Some(true)]));
         assert!(f.env_get(e, "nope").is_none());
         let RData::Pairlist { nodes, .. } = &f.value.data else {
@@ -669,10 +716,17 @@ mod tests {
         for cut in [3, 9, 20, 40, s.len() - 1] {
             assert!(RFile::from_bytes(&s[..cut]).is_err(), "cut at {cut}");
         }
-        assert!(RFile::from_bytes(b"PK\x03\x04 not R").unwrap_err().contains("not R data"));
+        assert!(
+            RFile::from_bytes(b"PK\x03\x04 not R")
+                .unwrap_err()
+                .contains("not R data")
+        );
         // A bad reference index is an error, not a panic.
         let mut bad = s.clone();
-        let at = bad.windows(4).position(|w| w == ((5 << 8) | 255i32).to_be_bytes()).unwrap();
+        let at = bad
+            .windows(4)
+            .position(|w| w == ((5 << 8) | 255i32).to_be_bytes())
+            .unwrap();
         bad[at..at + 4].copy_from_slice(&((99 << 8) | 255i32).to_be_bytes());
         assert!(RFile::from_bytes(&bad).unwrap_err().contains("reference 99"));
         // A huge length cannot trigger a huge allocation.

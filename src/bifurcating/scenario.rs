@@ -1,9 +1,9 @@
 //! Simulation scenarios (TOML), their runs and outputs (spec §7, §10.1–10.2): network (reduced or
 //! full N) or landscape (gradient / Langevin) dynamics under a schedule, with events.
 
+use super::data::{Guo, GuoVariant, Krumsiek11};
 use super::network::{Convention, Embedding, Network, anchors_from_minima};
 use super::ode::{self, DpOptions, Event, EventHit, Noise};
-use super::data::{Guo, GuoVariant, Krumsiek11};
 use super::patterns::{self, Normalisation, Patterns};
 use super::potentials::{self, PolyPotential, Potential};
 use super::schedule::{Schedule, Track};
@@ -170,7 +170,9 @@ impl PatternSpec {
             k => {
                 return Err(Error::invalid(
                     "patterns.kind",
-                    format!("unknown '{k}'; use hadamard, random, correlated, krumsiek11, guo, guo-norm or npy"),
+                    format!(
+                        "unknown '{k}'; use hadamard, random, correlated, krumsiek11, guo, guo-norm or npy"
+                    ),
                 ));
             }
         };
