@@ -633,3 +633,237 @@ fn param_of(param: Parameter, sp: &SpecialPoint) -> f64 {
         Parameter::Temperature => sp.temperature,
     }
 }
+
+/// The fold-curve problem in (s, ℓ, n, T/100): H = (f1, f2, det J / (|J00 J11| + |J01 J10|)),
+/// with J the (s, ℓ) Jacobian of the residual (a normalised det, zero exactly at a saddle-node).
+struct FoldCurve<'a> {
+    sys: &'a TwoMemory,
+}
+
+impl FoldCurve<'_> {
+    fn control(x: &[f64]) -> Control {
+        Control {
+            n: x[2],
+            temperature: 100.0 * x[3],
+        }
+    }
+}
+
+/// Normalised determinant of the residual Jacobian in (s, ℓ) at a point.
+pub fn normalised_det(sys: &TwoMemory, s: f64, ell: f64, c: Control) -> f64 {
+    let j = super::fixed_points::residual_jacobian(sys, s, ell, c);
+    let a = j[0][0] * j[1][1];
+    let b = j[0][1] * j[1][0];
+    (a - b) / (a.abs() + b.abs())
+}
+
+impl Curve for FoldCurve<'_> {
+    fn dim(&self) -> usize {
+        4
+    }
+    fn eval(&self, x: &[f64]) -> Vec<f64> {
+        let c = Self::control(x);
+        if !(c.n > 1.0 && c.temperature > 0.0) {
+            return vec![f64::NAN; 3];
+        }
+        let r = self.sys.residual(x[0], x[1], c);
+        vec![r[0], r[1], normalised_det(self.sys, x[0], x[1], c)]
+    }
+    fn steps(&self) -> Vec<f64> {
+        vec![1e-5, 1e-5, 1e-4, 1e-5]
+    }
+}
+
+/// A fold curve in the (n, T) plane: the saddle-node points (free label) of the reduced system.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FoldCurve2 {
+    /// Points (n, T, α, β, ℓ, s) in order along the curve.
+    pub points: Vec<[f64; 6]>,
+    /// Why each end stopped.
+    pub ends: [String; 2],
+}
+
+fn trace_fold(sys: &TwoMemory, seed: [f64; 4], dir: f64, nr: [f64; 2], tr: [f64; 2]) -> (Vec<[f64; 4]>, String) {
+    let curve = FoldCurve { sys };
+    let inside = |x: &[f64]| x[2] >= nr[0] && x[2] <= nr[1] && 100.0 * x[3] >= tr[0] && 100.0 * x[3] <= tr[1];
+    let mut out = Vec::new();
+    let Some(mut cur) = start(&curve, seed.to_vec(), &[0.0, 0.0, 0.0, dir]) else {
+        return (out, "tangent undefined at the seed".into());
+    };
+    let mut h = 0.01;
+    for _ in 0..20_000 {
+        let Some(next) = advance(&curve, &cur, h, 1e-9) else {
+            h /= 2.0;
+            if h < 1e-7 {
+                return (out, "step size underflow (corrector failed)".into());
+            }
+            continue;
+        };
+        if !inside(&next.x) {
+            return (out, "left the (n, T) window".into());
+        }
+        if next.x[1].abs() >= 1.0 {
+            return (out, "label reached ±1".into());
+        }
+        if sys.boundary_flow(next.x[0], next.x[1], FoldCurve::control(&next.x)).outward <= 0.0 {
+            return (out, "memory gradient no longer points outward".into());
+        }
+        out.push([next.x[0], next.x[1], next.x[2], next.x[3]]);
+        if next.newton <= 3 {
+            h = (h * 1.4).min(0.05);
+        }
+        cur = next;
+    }
+    (out, "maximum number of steps".into())
+}
+
+/// Two-parameter continuation of the saddle-node (fold) points in (n, T). Seeds: the free-label
+/// folds of one-parameter diagrams in n at `seeds` temperatures spread over `t_range`; each seed
+/// not already on a traced curve is followed both ways until it leaves the window, reaches a
+/// label bound, or (at a cusp, where two folds meet) fails to continue. The region between
+/// the two folds of a curve is where the system has three fixed points instead of one.
+pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds: usize) -> Vec<FoldCurve2> {
+    let temps: Vec<f64> = if seeds == 1 {
+        vec![0.5 * (t_range[0] + t_range[1])]
+    } else {
+        (0..seeds)
+            .map(|i| t_range[0] + (t_range[1] - t_range[0]) * i as f64 / (seeds - 1) as f64)
+            .collect()
+    };
+    let mut curves: Vec<FoldCurve2> = Vec::new();
+    for &t in &temps {
+        let d = diagram(sys, Parameter::N, Control { n: n_range[0], temperature: t }, n_range, &DiagramOptions::default());
+        for f in d.folds.iter().filter(|f| f.label == LabelState::Free) {
+            let covered = curves.iter().any(|c| {
+                c.points
+                    .iter()
+                    .any(|p| (p[0] - f.n).abs() < 0.05 && (p[1] - f.temperature).abs() < 5.0 && (p[4] - f.ell).abs() < 0.01)
+            });
+            if covered {
+                continue;
+            }
+            let seed = [f.s, f.ell, f.n, f.temperature / 100.0];
+            let (mut back, why_b) = trace_fold(sys, seed, -1.0, n_range, t_range);
+            let (fwd, why_f) = trace_fold(sys, seed, 1.0, n_range, t_range);
+            back.reverse();
+            back.push(seed);
+            back.extend(fwd);
+            let points = back
+                .iter()
+                .map(|x| {
+                    let b = super::two_memory::Boundary::at(x[0]);
+                    [x[2], 100.0 * x[3], b.alpha, b.beta, x[1], x[0].rem_euclid(4.0)]
+                })
+                .collect();
+            curves.push(FoldCurve2 {
+                points,
+                ends: [why_b, why_f],
+            });
+        }
+    }
+    curves
+}
+
+/// `fold_curves.json` and `fold_curves.npz` (`points` P×6: n, T, α, β, ℓ, s; `curve` (P,)).
+pub fn write_fold_curves(
+    dir: &std::path::Path,
+    sys: &TwoMemory,
+    curves: &[FoldCurve2],
+) -> crate::error::Result<Vec<std::path::PathBuf>> {
+    use crate::error::Error;
+    let json = dir.join("fold_curves.json");
+    super::output::write_json(&json, &serde_json::json!({"system": sys, "curves": curves}))?;
+    let path = dir.join("fold_curves.npz");
+    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
+    let mut npz = crate::npy::create_npz(&path)?;
+    let pts: Vec<f64> = curves.iter().flat_map(|c| c.points.iter().flatten().copied()).collect();
+    let idx: Vec<i64> = curves
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| std::iter::repeat_n(i as i64, c.points.len()))
+        .collect();
+    let rows = idx.len();
+    let pts = ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(|x| Error::format(&path, x.to_string()))?;
+    npz.add_array("points", &pts).map_err(e)?;
+    npz.add_array("curve", &ndarray::Array1::from(idx)).map_err(e)?;
+    npz.finish().map_err(e)?;
+    Ok(vec![json, path])
+}
+
+/// Benchmark result of [`bench`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Bench {
+    /// Median wall time of one diagram over n ∈ [1.2, 72] (s).
+    pub diagram_s: f64,
+    /// Folds found.
+    pub folds: Vec<f64>,
+    /// Measured time of one reference-style grid evaluation (f32 kernel of spec §5.5, one point) (ns).
+    pub grid_point_ns: f64,
+    /// Reference grid method extrapolated: 8192² points per n-value (s).
+    pub grid_per_n_s: f64,
+    /// Reference grid method extrapolated over the 708 n-values 1.2, 1.3, …, 71.9 (s).
+    pub grid_total_s: f64,
+    /// grid_total_s / diagram_s.
+    pub speedup: f64,
+}
+
+/// One point of the reference's CUDA kernel `calc_conditions` (spec §5.5) in f32 on the CPU:
+/// the three sign conditions and the boundary flag. Used only as the timing baseline.
+fn reference_grid_point(alpha: f32, ell: f32, d: [f32; 3], n: f32, t: f32) -> (f32, f32, bool) {
+    let beta = 1.0 - alpha.abs();
+    let da = ((alpha * d[0] + beta * d[1]) / t).max(0.0);
+    let db = ((alpha * d[1] + beta * d[2]) / t).max(0.0);
+    let (pa, pb) = (da.powf(n), db.powf(n));
+    let (oa, ob) = ((ell * pa).tanh(), (ell * pb).tanh());
+    let (ga, gb) = (pa.tanh(), pb.tanh());
+    let e = 2.0 * n - 1.0;
+    let a = (ell * (1.0 - oa).powf(e) * (1.0 - oa * oa) + 4.0 * (1.0 - ga).powf(e) * (1.0 - ga * ga)) * da.powf(n - 1.0);
+    let b = (-ell * (1.0 + ob).powf(e) * (1.0 - ob * ob) + 4.0 * (1.0 - gb).powf(e) * (1.0 - gb * gb)) * db.powf(n - 1.0);
+    let l = (1.0 - oa).powf(e) * (1.0 - oa * oa) * pa - (1.0 + ob).powf(e) * (1.0 - ob * ob) * pb;
+    let cond = a / alpha - b / beta;
+    let boundary = cond.is_finite() && (alpha.signum() * a / alpha + beta.signum() * b / beta) > 0.0;
+    (cond.signum(), l.signum(), boundary)
+}
+
+/// Time the diagram over n ∈ [1.2, 72] at temperature T (median of `repeats`) against the
+/// reference grid method, whose cost is measured on 8192 × 64 grid points at n = 30 and
+/// extrapolated to 8192² points per n-value and 708 n-values (one CPU core, f32).
+pub fn bench(sys: &TwoMemory, temperature: f64, repeats: usize) -> Bench {
+    let mut times = Vec::new();
+    let mut folds = Vec::new();
+    for _ in 0..repeats {
+        let t0 = std::time::Instant::now();
+        let d = diagram(sys, Parameter::N, Control { n: 1.2, temperature }, [1.2, 72.0], &DiagramOptions::default());
+        times.push(t0.elapsed().as_secs_f64());
+        folds = d.folds.iter().map(|f| f.n).collect();
+    }
+    times.sort_by(f64::total_cmp);
+    let diagram_s = times[times.len() / 2];
+    let d = [sys.dots.aa as f32, sys.dots.ab as f32, sys.dots.bb as f32];
+    let n = 30.0f32;
+    let t = (temperature / sys.memories.powf(1.0 / 30.0)) as f32;
+    let size = 8192usize;
+    let rows = 64usize;
+    let t0 = std::time::Instant::now();
+    let mut count = 0usize;
+    for j in 0..rows {
+        let ell = -1.0 + (j * size / rows) as f32 * 2.0 / size as f32;
+        for i in 0..size {
+            let alpha = -1.0 + i as f32 * 2.0 / size as f32;
+            let r = std::hint::black_box(reference_grid_point(alpha, ell, d, n, t));
+            count += r.2 as usize;
+        }
+    }
+    std::hint::black_box(count);
+    let per_point = t0.elapsed().as_secs_f64() / (size * rows) as f64;
+    let grid_per_n_s = per_point * (size * size) as f64;
+    let grid_total_s = grid_per_n_s * 708.0;
+    Bench {
+        diagram_s,
+        folds,
+        grid_point_ns: per_point * 1e9,
+        grid_per_n_s,
+        grid_total_s,
+        speedup: grid_total_s / diagram_s,
+    }
+}
