@@ -15,10 +15,10 @@ pub struct SystemArgs {
     #[arg(long)]
     samples: Option<PathBuf>,
     /// The two sample indices I,J (0-based) of the pair (A = I, B = J).
-    #[arg(long, value_delimiter = ',', num_args = 2)]
+    #[arg(long, value_delimiter = ',')]
     pair: Option<Vec<usize>>,
     /// Dot products d_AA,d_AB,d_BB given as numbers instead of --samples/--pair.
-    #[arg(long, value_delimiter = ',', num_args = 3, allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     dots: Option<Vec<f64>>,
     /// Number K of identical memories (T_eff = T/K^(1/n)).
     #[arg(long, default_value_t = 1.0)]
@@ -30,6 +30,12 @@ pub struct SystemArgs {
 
 impl SystemArgs {
     fn system(&self) -> anyhow::Result<TwoMemory> {
+        if let Some(p) = &self.pair {
+            anyhow::ensure!(p.len() == 2, "--pair: need two indices I,J, got {p:?}");
+        }
+        if let Some(d) = &self.dots {
+            anyhow::ensure!(d.len() == 3, "--dots: need three numbers D_AA,D_AB,D_BB, got {d:?}");
+        }
         let dots = match (&self.samples, &self.pair, &self.dots) {
             (Some(f), Some(p), None) => PairDots::from_file(f, p[0], p[1])?,
             (None, None, Some(d)) => PairDots::new(d[0], d[1], d[2])?,
@@ -164,10 +170,10 @@ pub enum Command {
         #[command(flatten)]
         system: SystemArgs,
         /// n values: start,stop,step.
-        #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [2.0, 30.0, 1.0])]
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [2.0, 30.0, 1.0])]
         n: Vec<f64>,
         /// T values: start,stop,step.
-        #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [400.0, 880.0, 20.0])]
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [400.0, 880.0, 20.0])]
         t: Vec<f64>,
         /// Also simulate the intra- and inter-digit systems on the grid.
         #[arg(long)]
@@ -358,6 +364,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             force,
         } => {
             let sys = system.system()?;
+            anyhow::ensure!(n.len() == 3 && t.len() == 3, "--n and --t take start,stop,step");
             let ns = transition::range(n[0], n[1], n[2]).context("--n start,stop,step")?;
             let ts = transition::range(t[0], t[1], t[2]).context("--t start,stop,step")?;
             anyhow::ensure!(ns.iter().all(|&v| v > 1.0), "--n: need n > 1");

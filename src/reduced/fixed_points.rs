@@ -252,6 +252,32 @@ pub(crate) fn illinois<G: Fn(f64) -> f64>(g: G, mut a: f64, mut fa: f64, mut b: 
     (a * fb - b * fa) / (fb - fa)
 }
 
+/// The fixed point between (s0, ℓ0) and (s1, ℓ1), two label-nullcline points with f1 of opposite
+/// signs, by bisection in s of g(s) = f1(s, L(s)), L(s) the label-nullcline root near ℓ0, ℓ1.
+fn bisect_along_nullcline(sys: &TwoMemory, c: Control, s0: f64, l0: f64, s1: f64, l1: f64) -> Option<(f64, f64)> {
+    let pad = 0.05 + (l1 - l0).abs();
+    let (lo, hi) = ((l0.min(l1) - pad).max(-1.0), (l0.max(l1) + pad).min(1.0));
+    let root = |s: f64| {
+        let f = |l: f64| sys.residual(s, l, c)[1];
+        let (fa, fb) = (f(lo), f(hi));
+        if !(fa.is_finite() && fb.is_finite()) || (fa > 0.0) == (fb > 0.0) {
+            return f64::NAN;
+        }
+        illinois(f, lo, fa, hi, fb, 1e-15)
+    };
+    let g = |s: f64| {
+        let l = root(s);
+        if l.is_nan() { f64::NAN } else { sys.residual(s, l, c)[0] }
+    };
+    let (g0, g1) = (g(s0), g(s1));
+    if !(g0.is_finite() && g1.is_finite()) || (g0 > 0.0) == (g1 > 0.0) {
+        return None;
+    }
+    let s = bisect(g, s0, s1, 1e-14);
+    let l = root(s);
+    (l.is_finite() && l.abs() < 1.0).then_some((s, l))
+}
+
 /// All fixed points at (n, T): free-label ones on the label nullcline and saturated ones at ℓ = ±1,
 /// with σ > 0, sorted by s. Points on the dead region (both dot products ≤ 0) are excluded.
 pub fn fixed_points(sys: &TwoMemory, c: Control, opts: FinderOptions) -> Vec<FixedPoint> {
@@ -312,6 +338,10 @@ pub fn fixed_points(sys: &TwoMemory, c: Control, opts: FinderOptions) -> Vec<Fix
                 let w = if f0 == f1 { 0.5 } else { f0 / (f0 - f1) };
                 let (s_start, l_start) = (grid[i] + w * cell, l0 + w * (l1 - l0));
                 if let Some((s, l)) = newton_free(sys, s_start, l_start, c, 4.0 * cell + (l1 - l0).abs()) {
+                    found.push((s, l, LabelState::Free));
+                } else if let Some((s, l)) = bisect_along_nullcline(sys, c, grid[i], l0, grid[i + 1], l1) {
+                    // f1 can be almost discontinuous in ℓ (the memory direction flips with the sign
+                    // of ℓ when Q ≈ 0); bisection along the label nullcline still converges.
                     found.push((s, l, LabelState::Free));
                 }
             }
