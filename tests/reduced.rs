@@ -229,3 +229,50 @@ fn splitting_field() {
     assert!((&a.da_dot - &b.da_dot).iter().any(|v| v.abs() > 1e-9));
     assert_eq!(a.trajectory.nrows(), 601);
 }
+
+/// The full trainer (`dam::train::train_simple`) with K = 2 identical memories on samples #21 (a 1)
+/// and #81 (a 4) at T = 700 ends on the reduced fixed point of T_eff = 700/2^(1/n): final (α, ℓ)
+/// within 1e-3 (α from the Gram system of [A, B], ℓ = ℓ_{μ,1}).
+#[test]
+fn trainer_with_two_memories_ends_on_reduced_fixed_points() {
+    use ndarray::{Array2, s};
+    use waddington::dam::model::Params;
+    use waddington::dam::train::train_simple;
+    let Some(dots) = reference_dots() else { return };
+    let all = waddington::npy::read_matrix(Path::new(SAMPLES), "samples").unwrap();
+    let mut x = Array2::zeros((2, 784));
+    x.row_mut(0).assign(&all.row(21));
+    x.row_mut(1).assign(&all.row(81));
+    let targets = waddington::data::targets_for(&[1, 4]);
+    let sys = TwoMemory::new(dots).with_memories(2.0);
+    // (n, η, epochs, initial (α, β, ℓ)).
+    let cases = [
+        (30.0, 0.005, 3000, (0.5, 0.5, 0.0)),
+        (20.0, 0.001, 15_000, (1.0, 0.0, 1.0)),
+        (20.0, 0.001, 15_000, (0.0, 1.0, -1.0)),
+    ];
+    for (n, eta, epochs, (a0, b0, l0)) in cases {
+        let m0 = &x.row(0) * a0 + &x.row(1) * b0;
+        let mut mem = Array2::zeros((2, 784));
+        let mut lab = Array2::from_elem((2, 10), -1.0);
+        for k in 0..2 {
+            mem.row_mut(k).assign(&m0);
+            lab[[k, 1]] = l0;
+            lab[[k, 4]] = -l0;
+        }
+        let params = Params { n, m: n, temperature: 700.0 };
+        let st = train_simple(x.view(), targets.view(), mem, lab, params, eta, 1, epochs).unwrap();
+        let m = st.memories.slice(s![0, ..]);
+        let dot = |r: usize| m.iter().zip(x.row(r)).map(|(a, b)| a * b).sum::<f64>();
+        let (pa, pb) = (dot(0), dot(1));
+        let det = dots.aa * dots.bb - dots.ab * dots.ab;
+        let alpha = (dots.bb * pa - dots.ab * pb) / det;
+        let ell = st.labels[[0, 1]];
+        let fps = fixed_points::fixed_points(&sys, Control { n, temperature: 700.0 }, Default::default());
+        let ok = fps.iter().any(|f| {
+            f.stability == Stability::Stable && (f.alpha - alpha).abs() < 1e-3 && (f.ell - ell).abs() < 1e-3
+        });
+        assert!(ok, "n = {n}: trainer ended at (α, ℓ) = ({alpha}, {ell}); fixed points {fps:?}");
+        assert!((st.memories.row(0).to_owned() - st.memories.row(1)).iter().all(|v| *v == 0.0));
+    }
+}
