@@ -6,7 +6,10 @@ use waddington::reduced::fixed_points::{self, fixed_point_at};
 use waddington::reduced::span::{SpanMemory, SpanNetwork};
 use waddington::reduced::*;
 
-const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/reference-200-digits.npy");
+const SAMPLES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/fixtures/reference-200-digits.npy"
+);
 
 fn reference_dots() -> Option<PairDots> {
     if !Path::new(SAMPLES).exists() {
@@ -21,7 +24,10 @@ fn folds_at_700(dots: PairDots) -> Vec<f64> {
     let d = continuation::diagram(
         &sys,
         Parameter::N,
-        Control { n: 1.2, temperature: 700.0 },
+        Control {
+            n: 1.2,
+            temperature: 700.0,
+        },
         [1.2, 72.0],
         &DiagramOptions::default(),
     );
@@ -33,7 +39,9 @@ fn folds_at_700(dots: PairDots) -> Vec<f64> {
 #[test]
 fn reference_pair_folds_from_samples() {
     let Some(dots) = reference_dots() else { return };
-    assert!((dots.aa - 753.22).abs() < 0.01 && (dots.ab - 494.02).abs() < 0.01 && (dots.bb - 719.70).abs() < 0.01);
+    assert!(
+        (dots.aa - 753.22).abs() < 0.01 && (dots.ab - 494.02).abs() < 0.01 && (dots.bb - 719.70).abs() < 0.01
+    );
     let folds = folds_at_700(dots);
     assert_eq!(folds.len(), 2, "folds: {folds:?}");
     assert!((folds[0] - 24.05).abs() <= 0.05, "{folds:?}");
@@ -47,7 +55,10 @@ fn reference_pair_folds_from_samples() {
 fn reference_pair_folds_from_rounded_dots() {
     let folds = folds_at_700(PairDots::REFERENCE_ROUNDED);
     assert_eq!(folds.len(), 2, "folds: {folds:?}");
-    assert!((folds[0] - 24.05).abs() <= 0.05 && (folds[1] - 36.45).abs() <= 0.05, "{folds:?}");
+    assert!(
+        (folds[0] - 24.05).abs() <= 0.05 && (folds[1] - 36.45).abs() <= 0.05,
+        "{folds:?}"
+    );
     if let Some(dots) = reference_dots() {
         let exact = folds_at_700(dots);
         assert!((exact[0] - folds[0]).abs() < 0.005 && (exact[1] - folds[1]).abs() < 0.005);
@@ -59,11 +70,24 @@ fn reference_pair_folds_from_rounded_dots() {
 #[test]
 fn bistable_monostable_bistable() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
-    let at = |n: f64| fixed_points::fixed_points(&sys, Control { n, temperature: 700.0 }, Default::default());
+    let at = |n: f64| {
+        fixed_points::fixed_points(
+            &sys,
+            Control {
+                n,
+                temperature: 700.0,
+            },
+            Default::default(),
+        )
+    };
     for n in [10.0, 20.0, 24.0, 36.5, 45.0, 55.0] {
         let fps = at(n);
         let kinds: Vec<Stability> = fps.iter().map(|f| f.stability).collect();
-        assert_eq!(kinds, vec![Stability::Stable, Stability::Saddle, Stability::Stable], "n = {n}: {fps:?}");
+        assert_eq!(
+            kinds,
+            vec![Stability::Stable, Stability::Saddle, Stability::Stable],
+            "n = {n}: {fps:?}"
+        );
     }
     for n in [24.1, 25.0, 30.0, 35.0, 36.4] {
         let fps = at(n);
@@ -88,11 +112,22 @@ fn bistable_monostable_bistable() {
 fn fixed_points_match_direct_simulation() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
     for n in [2.0, 10.0, 20.0, 30.0, 45.0, 55.0] {
-        let c = Control { n, temperature: 700.0 };
+        let c = Control {
+            n,
+            temperature: 700.0,
+        };
         let fps = fixed_points::fixed_points(&sys, c, Default::default());
         for start in [
-            State { alpha: 0.0, beta: 1.0, ell: -1.0 },
-            State { alpha: 1.0, beta: 0.0, ell: 1.0 },
+            State {
+                alpha: 0.0,
+                beta: 1.0,
+                ell: -1.0,
+            },
+            State {
+                alpha: 1.0,
+                beta: 0.0,
+                ell: 1.0,
+            },
         ] {
             let end = sys.simulate(start, 2e-4, 100_000, c);
             let nearest = fps
@@ -117,7 +152,10 @@ fn fixed_points_match_direct_simulation() {
 fn gradients_match_reduced_cost() {
     let dots = PairDots::REFERENCE_ROUNDED;
     let sys = TwoMemory::new(dots).with_memories(2.0);
-    let c = Control { n: 12.0, temperature: 700.0 };
+    let c = Control {
+        n: 12.0,
+        temperature: 700.0,
+    };
     let te = sys.effective_temperature(c);
     let m = 12.0;
     let cost = |a: f64, b: f64, l: f64| {
@@ -125,7 +163,9 @@ fn gradients_match_reduced_cost() {
         let ub = (a * dots.ab + b * dots.bb).max(0.0) / te;
         let (ha, hb) = (ua.powf(c.n), ub.powf(c.n));
         let (sa, sb, ga, gb) = ((l * ha).tanh(), (l * hb).tanh(), ha.tanh(), hb.tanh());
-        2.0 * (1.0 - sa).powf(2.0 * m) + 2.0 * (1.0 + sb).powf(2.0 * m) + 8.0 * (1.0 - ga).powf(2.0 * m)
+        2.0 * (1.0 - sa).powf(2.0 * m)
+            + 2.0 * (1.0 + sb).powf(2.0 * m)
+            + 8.0 * (1.0 - ga).powf(2.0 * m)
             + 8.0 * (1.0 - gb).powf(2.0 * m)
     };
     for (a, b, l) in [(0.6, 0.4, 0.1), (0.45, 0.55, -0.2), (0.3, 0.7, 0.5)] {
@@ -138,9 +178,15 @@ fn gradients_match_reduced_cost() {
         let gb = (-dots.ab * ca + dots.aa * cb) / det;
         let g = sys.gradients(a, b, l, c);
         let cross = (ga * g.mem_b - gb * g.mem_a) / (ga.hypot(gb) * g.mem_a.hypot(g.mem_b));
-        assert!(cross.abs() < 1e-6 && ga * g.mem_a > 0.0, "memory direction at {a},{b},{l}");
+        assert!(
+            cross.abs() < 1e-6 && ga * g.mem_a > 0.0,
+            "memory direction at {a},{b},{l}"
+        );
         let ell = g.ell * g.label_scale.exp() * 4.0 * m;
-        assert!((ell - cl).abs() < 1e-5 * cl.abs().max(1e-12), "label gradient {ell} vs {cl}");
+        assert!(
+            (ell - cl).abs() < 1e-5 * cl.abs().max(1e-12),
+            "label gradient {ell} vs {cl}"
+        );
     }
 }
 
@@ -150,7 +196,10 @@ fn gradients_match_reduced_cost() {
 fn reduced_map_equals_span_network() {
     let dots = PairDots::REFERENCE_ROUNDED;
     let sys = TwoMemory::new(dots);
-    let c = Control { n: 15.0, temperature: 640.0 };
+    let c = Control {
+        n: 15.0,
+        temperature: 640.0,
+    };
     let net = SpanNetwork {
         gram: [[dots.aa, dots.ab], [dots.ab, dots.bb]],
         targets: [0, 1],
@@ -161,8 +210,15 @@ fn reduced_map_equals_span_network() {
     let mut labels = [-1.0; 10];
     labels[0] = 0.1;
     labels[1] = -0.1;
-    let mut mem = vec![SpanMemory { coef: [0.1, 0.2], labels }];
-    let mut s = State { alpha: 0.1, beta: 0.2, ell: 0.1 };
+    let mut mem = vec![SpanMemory {
+        coef: [0.1, 0.2],
+        labels,
+    }];
+    let mut s = State {
+        alpha: 0.1,
+        beta: 0.2,
+        ell: 0.1,
+    };
     for _ in 0..3000 {
         net.step(&mut mem, 0.001);
         s = sys.step(s, 0.001, c);
@@ -178,18 +234,31 @@ fn fold_points_have_a_zero_eigenvalue() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
     let min_eig = |s: f64, l: f64, c: Control| {
         let f = fixed_point_at(&sys, s, l, LabelState::Free, c);
-        f.eigenvalues[..2].iter().map(|e| e[0].hypot(e[1])).fold(f64::INFINITY, f64::min)
+        f.eigenvalues[..2]
+            .iter()
+            .map(|e| e[0].hypot(e[1]))
+            .fold(f64::INFINITY, f64::min)
     };
     let d = continuation::diagram(
         &sys,
         Parameter::N,
-        Control { n: 20.0, temperature: 700.0 },
+        Control {
+            n: 20.0,
+            temperature: 700.0,
+        },
         [20.0, 40.0],
         &DiagramOptions::default(),
     );
     assert_eq!(d.folds.len(), 2);
     for f in &d.folds {
-        let e = min_eig(f.s, f.ell, Control { n: f.n, temperature: f.temperature });
+        let e = min_eig(
+            f.s,
+            f.ell,
+            Control {
+                n: f.n,
+                temperature: f.temperature,
+            },
+        );
         assert!(e < 1e-6, "fold {f:?}: smallest |eigenvalue| {e}");
     }
     let curves = continuation::fold_curves(&sys, [20.0, 30.0], [690.0, 710.0], 1);
@@ -197,7 +266,14 @@ fn fold_points_have_a_zero_eigenvalue() {
     for c in &curves {
         assert!(c.points.len() > 3);
         let p = c.points[c.points.len() / 3];
-        let e = min_eig(p[5], p[4], Control { n: p[0], temperature: p[1] });
+        let e = min_eig(
+            p[5],
+            p[4],
+            Control {
+                n: p[0],
+                temperature: p[1],
+            },
+        );
         assert!(e < 1e-6, "fold-curve point {p:?}: smallest |eigenvalue| {e}");
     }
 }
@@ -222,7 +298,10 @@ fn transition_line_ratios() {
 #[test]
 fn splitting_field() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED);
-    let c = Control { n: 12.0, temperature: 800.0 };
+    let c = Control {
+        n: 12.0,
+        temperature: 800.0,
+    };
     let a = splitting::analyse(&sys, c, 0.1, 5, false).unwrap();
     let b = splitting::analyse(&sys, c, 0.1, 5, true).unwrap();
     assert!(a.dl_dot[[2, 2]].abs() < 1e-12 && a.da_dot[[2, 2]].abs() < 1e-12);
@@ -260,7 +339,11 @@ fn trainer_with_two_memories_ends_on_reduced_fixed_points() {
             lab[[k, 1]] = l0;
             lab[[k, 4]] = -l0;
         }
-        let params = Params { n, m: n, temperature: 700.0 };
+        let params = Params {
+            n,
+            m: n,
+            temperature: 700.0,
+        };
         let st = train_simple(x.view(), targets.view(), mem, lab, params, eta, 1, epochs).unwrap();
         let m = st.memories.slice(s![0, ..]);
         let dot = |r: usize| m.iter().zip(x.row(r)).map(|(a, b)| a * b).sum::<f64>();
@@ -268,11 +351,25 @@ fn trainer_with_two_memories_ends_on_reduced_fixed_points() {
         let det = dots.aa * dots.bb - dots.ab * dots.ab;
         let alpha = (dots.bb * pa - dots.ab * pb) / det;
         let ell = st.labels[[0, 1]];
-        let fps = fixed_points::fixed_points(&sys, Control { n, temperature: 700.0 }, Default::default());
+        let fps = fixed_points::fixed_points(
+            &sys,
+            Control {
+                n,
+                temperature: 700.0,
+            },
+            Default::default(),
+        );
         let ok = fps.iter().any(|f| {
             f.stability == Stability::Stable && (f.alpha - alpha).abs() < 1e-3 && (f.ell - ell).abs() < 1e-3
         });
-        assert!(ok, "n = {n}: trainer ended at (α, ℓ) = ({alpha}, {ell}); fixed points {fps:?}");
-        assert!((st.memories.row(0).to_owned() - st.memories.row(1)).iter().all(|v| *v == 0.0));
+        assert!(
+            ok,
+            "n = {n}: trainer ended at (α, ℓ) = ({alpha}, {ell}); fixed points {fps:?}"
+        );
+        assert!(
+            (st.memories.row(0).to_owned() - st.memories.row(1))
+                .iter()
+                .all(|v| *v == 0.0)
+        );
     }
 }

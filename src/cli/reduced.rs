@@ -34,7 +34,10 @@ impl SystemArgs {
             anyhow::ensure!(p.len() == 2, "--pair: need two indices I,J, got {p:?}");
         }
         if let Some(d) = &self.dots {
-            anyhow::ensure!(d.len() == 3, "--dots: need three numbers D_AA,D_AB,D_BB, got {d:?}");
+            anyhow::ensure!(
+                d.len() == 3,
+                "--dots: need three numbers D_AA,D_AB,D_BB, got {d:?}"
+            );
         }
         let dots = match (&self.samples, &self.pair, &self.dots) {
             (Some(f), Some(p), None) => PairDots::from_file(f, p[0], p[1])?,
@@ -259,10 +262,24 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 let (a, b) = (t_min.context("--t-min")?, t_max.context("--t-max")?);
                 check_t(a, "--t-min")?;
                 anyhow::ensure!(b > a, "--t-max must exceed --t-min");
-                (Parameter::Temperature, Control { n: n_min, temperature: a }, [a, b])
+                (
+                    Parameter::Temperature,
+                    Control {
+                        n: n_min,
+                        temperature: a,
+                    },
+                    [a, b],
+                )
             } else {
                 anyhow::ensure!(n_max > n_min, "--n-max must exceed --n-min");
-                (Parameter::N, Control { n: n_min, temperature }, [n_min, n_max])
+                (
+                    Parameter::N,
+                    Control {
+                        n: n_min,
+                        temperature,
+                    },
+                    [n_min, n_max],
+                )
             };
             let mut opts = DiagramOptions::default();
             if in_temperature {
@@ -277,9 +294,17 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let d = continuation::diagram(&sys, param, fixed, range, &opts);
             let secs = t0.elapsed().as_secs_f64();
             for f in &d.folds {
-                println!("fold: n = {:.4}, T = {:.3}, alpha = {:.4}, ell = {:.4}", f.n, f.temperature, f.alpha, f.ell);
+                println!(
+                    "fold: n = {:.4}, T = {:.3}, alpha = {:.4}, ell = {:.4}",
+                    f.n, f.temperature, f.alpha, f.ell
+                );
             }
-            println!("{} branches, {} folds in {:.3} s", d.branches.len(), d.folds.len(), secs);
+            println!(
+                "{} branches, {} folds in {:.3} s",
+                d.branches.len(),
+                d.folds.len(),
+                secs
+            );
             done(output::write_diagram(&out, &d, secs)?);
         }
         Command::FixedPoints {
@@ -315,7 +340,10 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let sys = system.system()?;
             check_n(n, "--n")?;
             check_t(temperature, "--temperature")?;
-            anyhow::ensure!(s_max > s_min && s_max - s_min <= 4.0, "--s-min/--s-max: need 0 < s_max − s_min ≤ 4");
+            anyhow::ensure!(
+                s_max > s_min && s_max - s_min <= 4.0,
+                "--s-min/--s-max: need 0 < s_max − s_min ≤ 4"
+            );
             anyhow::ensure!(grid >= 2, "--grid must be at least 2");
             output::prepare(&out, &["nullclines.json", "nullclines.npz"], force)?;
             let c = Control { n, temperature };
@@ -326,12 +354,16 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             };
             let mem = nullclines::nullcline(&sys, c, nullclines::Kind::Memory, &o);
             let lab = nullclines::nullcline(&sys, c, nullclines::Kind::Label, &o);
-            let alphas: Vec<f64> = (0..grid).map(|i| -1.0 + 2.0 * i as f64 / (grid - 1) as f64).collect();
+            let alphas: Vec<f64> = (0..grid)
+                .map(|i| -1.0 + 2.0 * i as f64 / (grid - 1) as f64)
+                .collect();
             let ells = alphas.clone();
             let field = nullclines::vector_field(&sys, c, &alphas, &ells);
             let meta = serde_json::json!({"system": sys, "n": n, "temperature": temperature});
             println!("{} memory and {} label nullcline pieces", mem.len(), lab.len());
-            done(output::write_nullclines(&out, &mem, &lab, &alphas, &ells, &field, meta)?);
+            done(output::write_nullclines(
+                &out, &mem, &lab, &alphas, &ells, &field, meta,
+            )?);
         }
         Command::FoldCurves {
             system,
@@ -346,7 +378,10 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let sys = system.system()?;
             check_n(n_min, "--n-min")?;
             check_t(t_min, "--t-min")?;
-            anyhow::ensure!(n_max > n_min && t_max > t_min, "need n_max > n_min and t_max > t_min");
+            anyhow::ensure!(
+                n_max > n_min && t_max > t_min,
+                "need n_max > n_min and t_max > t_min"
+            );
             anyhow::ensure!(seeds >= 1, "--seeds must be at least 1");
             output::prepare(&out, &["fold_curves.json", "fold_curves.npz"], force)?;
             let curves = continuation::fold_curves(&sys, [n_min, n_max], [t_min, t_max], seeds);

@@ -119,7 +119,11 @@ fn tangent(jac: &[f64], prev: &[f64]) -> Option<Vec<f64>> {
     b[d - 1] = 1.0;
     solve(&mut a, &mut b)?;
     let norm = b.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let sign = if b.iter().zip(prev).map(|(a, b)| a * b).sum::<f64>() < 0.0 { -1.0 } else { 1.0 };
+    let sign = if b.iter().zip(prev).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
+        -1.0
+    } else {
+        1.0
+    };
     Some(b.iter().map(|v| sign * v / norm).collect())
 }
 
@@ -127,7 +131,12 @@ fn tangent(jac: &[f64], prev: &[f64]) -> Option<Vec<f64>> {
 pub(crate) fn start<C: Curve>(c: &C, x: Vec<f64>, guess: &[f64]) -> Option<CurvePoint> {
     let jac = jac_of(c, &x);
     let tau = tangent(&jac, guess)?;
-    Some(CurvePoint { x, tau, jac, newton: 0 })
+    Some(CurvePoint {
+        x,
+        tau,
+        jac,
+        newton: 0,
+    })
 }
 
 /// One predictor–corrector step of arclength h from `p`.
@@ -146,7 +155,12 @@ pub(crate) fn advance<C: Curve>(c: &C, p: &CurvePoint, h: f64, tol: f64) -> Opti
         let mut a = jac;
         a.extend_from_slice(&p.tau);
         let mut b: Vec<f64> = hv.iter().map(|v| -v).collect();
-        let arc: f64 = y.iter().zip(&p.x).zip(&p.tau).map(|((y, x), t)| (y - x) * t).sum();
+        let arc: f64 = y
+            .iter()
+            .zip(&p.x)
+            .zip(&p.tau)
+            .map(|((y, x), t)| (y - x) * t)
+            .sum();
         b.push(-(arc - h));
         solve(&mut a, &mut b)?;
         for k in 0..d {
@@ -210,7 +224,11 @@ impl BranchCurve<'_> {
         self.param.control(self.fixed, x[self.p_index()])
     }
     fn ell(&self, x: &[f64]) -> f64 {
-        if self.mode == LabelState::Free { x[1] } else { self.edge() }
+        if self.mode == LabelState::Free {
+            x[1]
+        } else {
+            self.edge()
+        }
     }
     /// The fixed point (with stability) at a curve point.
     fn fixed_point(&self, p: &CurvePoint) -> FixedPoint {
@@ -220,7 +238,14 @@ impl BranchCurve<'_> {
         } else {
             [[p.jac[0], 0.0], [0.0, 0.0]]
         };
-        classify(self.sys, p.x[0], self.ell(&p.x), self.mode, self.control(&p.x), jres)
+        classify(
+            self.sys,
+            p.x[0],
+            self.ell(&p.x),
+            self.mode,
+            self.control(&p.x),
+            jres,
+        )
     }
     /// Free-label flow pushes outward at the saturated edge (> 0), or not.
     fn release(&self, x: &[f64]) -> f64 {
@@ -239,14 +264,22 @@ impl Curve for BranchCurve<'_> {
             return vec![f64::NAN; self.dim() - 1];
         }
         let r = self.sys.residual(x[0], self.ell(x), c);
-        if self.mode == LabelState::Free { r.to_vec() } else { vec![r[0]] }
+        if self.mode == LabelState::Free {
+            r.to_vec()
+        } else {
+            vec![r[0]]
+        }
     }
     fn steps(&self) -> Vec<f64> {
         let hp = match self.param {
             Parameter::N => 1e-6,
             Parameter::Temperature => 1e-7,
         };
-        if self.mode == LabelState::Free { vec![1e-7, 1e-7, hp] } else { vec![1e-7, hp] }
+        if self.mode == LabelState::Free {
+            vec![1e-7, 1e-7, hp]
+        } else {
+            vec![1e-7, hp]
+        }
     }
 }
 
@@ -360,6 +393,7 @@ enum Event {
 }
 
 /// Trace one branch from a fixed point in one direction of the parameter (dir = ±1).
+#[allow(clippy::too_many_arguments)]
 fn trace_one(
     sys: &TwoMemory,
     param: Parameter,
@@ -383,7 +417,11 @@ fn trace_one(
     let p0 = param.to_coord(c0);
     let (lo, hi) = (param.coord(range[0]), param.coord(range[1]));
     let x0 = |mode: LabelState, s: f64, ell: f64, p: f64| {
-        if mode == LabelState::Free { vec![s, ell, p] } else { vec![s, p] }
+        if mode == LabelState::Free {
+            vec![s, ell, p]
+        } else {
+            vec![s, p]
+        }
     };
     let mut guess = vec![0.0; curve.dim()];
     guess[curve.dim() - 1] = dir;
@@ -392,7 +430,8 @@ fn trace_one(
     };
     let mut points = vec![curve.fixed_point(&cur)];
     let pi = curve.p_index();
-    let outward_at_end = (cur.x[pi] - lo <= 1e-12 && cur.tau[pi] < 0.0) || (hi - cur.x[pi] <= 1e-12 && cur.tau[pi] > 0.0);
+    let outward_at_end =
+        (cur.x[pi] - lo <= 1e-12 && cur.tau[pi] < 0.0) || (hi - cur.x[pi] <= 1e-12 && cur.tau[pi] > 0.0);
     if outward_at_end {
         return (points, "parameter range end".into());
     }
@@ -444,7 +483,9 @@ fn trace_one(
                     break;
                 }
                 let hm = 0.5 * (ha + hb);
-                let Some(q) = advance(&curve, &cur, hm, opts.tol) else { break };
+                let Some(q) = advance(&curve, &cur, hm, opts.tol) else {
+                    break;
+                };
                 let v = monitors(&q, &curve)[k].1;
                 if (v > 0.0) == (a > 0.0) {
                     ha = hm;
@@ -488,7 +529,11 @@ fn trace_one(
                         points.push(fp);
                         found.switches.push(fp);
                         let edge = at.x[1].signum();
-                        curve.mode = if edge > 0.0 { LabelState::SaturatedUp } else { LabelState::SaturatedDown };
+                        curve.mode = if edge > 0.0 {
+                            LabelState::SaturatedUp
+                        } else {
+                            LabelState::SaturatedDown
+                        };
                         let guess = [at.tau[0], at.tau[2]];
                         match start(&curve, vec![at.x[0], at.x[2]], &guess) {
                             Some(p) => cur = p,
@@ -568,7 +613,9 @@ pub fn diagram(
 ) -> Diagram {
     let (lo, hi) = (range[0], range[1]);
     let count = (((hi - lo) / opts.seed_spacing).ceil() as usize).max(1);
-    let seeds: Vec<f64> = (0..=count).map(|i| lo + (hi - lo) * i as f64 / count as f64).collect();
+    let seeds: Vec<f64> = (0..=count)
+        .map(|i| lo + (hi - lo) * i as f64 / count as f64)
+        .collect();
     let mut branches: Vec<Branch> = Vec::new();
     let mut found = Found::default();
     for &p in &seeds {
@@ -578,9 +625,18 @@ pub fn diagram(
             if branches.iter().any(|b| on_branch(b, &fp, param, 2e-3)) {
                 continue;
             }
-            let (mut back, why_back) =
-                trace_one(sys, param, fixed, range, &fp, -1.0, &opts.continuation, &mut found);
-            let (fwd, why_fwd) = trace_one(sys, param, fixed, range, &fp, 1.0, &opts.continuation, &mut found);
+            let (mut back, why_back) = trace_one(
+                sys,
+                param,
+                fixed,
+                range,
+                &fp,
+                -1.0,
+                &opts.continuation,
+                &mut found,
+            );
+            let (fwd, why_fwd) =
+                trace_one(sys, param, fixed, range, &fp, 1.0, &opts.continuation, &mut found);
             back.reverse();
             back.pop();
             back.extend(fwd);
@@ -683,7 +739,13 @@ pub struct FoldCurve2 {
     pub ends: [String; 2],
 }
 
-fn trace_fold(sys: &TwoMemory, seed: [f64; 4], dir: f64, nr: [f64; 2], tr: [f64; 2]) -> (Vec<[f64; 4]>, String) {
+fn trace_fold(
+    sys: &TwoMemory,
+    seed: [f64; 4],
+    dir: f64,
+    nr: [f64; 2],
+    tr: [f64; 2],
+) -> (Vec<[f64; 4]>, String) {
     let curve = FoldCurve { sys };
     let inside = |x: &[f64]| x[2] >= nr[0] && x[2] <= nr[1] && 100.0 * x[3] >= tr[0] && 100.0 * x[3] <= tr[1];
     let mut out = Vec::new();
@@ -705,7 +767,11 @@ fn trace_fold(sys: &TwoMemory, seed: [f64; 4], dir: f64, nr: [f64; 2], tr: [f64;
         if next.x[1].abs() >= 1.0 {
             return (out, "label reached ±1".into());
         }
-        if sys.boundary_flow(next.x[0], next.x[1], FoldCurve::control(&next.x)).outward <= 0.0 {
+        if sys
+            .boundary_flow(next.x[0], next.x[1], FoldCurve::control(&next.x))
+            .outward
+            <= 0.0
+        {
             return (out, "memory gradient no longer points outward".into());
         }
         out.push([next.x[0], next.x[1], next.x[2], next.x[3]]);
@@ -732,12 +798,23 @@ pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds:
     };
     let mut curves: Vec<FoldCurve2> = Vec::new();
     for &t in &temps {
-        let d = diagram(sys, Parameter::N, Control { n: n_range[0], temperature: t }, n_range, &DiagramOptions::default());
+        let d = diagram(
+            sys,
+            Parameter::N,
+            Control {
+                n: n_range[0],
+                temperature: t,
+            },
+            n_range,
+            &DiagramOptions::default(),
+        );
         for f in d.folds.iter().filter(|f| f.label == LabelState::Free) {
             let covered = curves.iter().any(|c| {
-                c.points
-                    .iter()
-                    .any(|p| (p[0] - f.n).abs() < 0.05 && (p[1] - f.temperature).abs() < 5.0 && (p[4] - f.ell).abs() < 0.01)
+                c.points.iter().any(|p| {
+                    (p[0] - f.n).abs() < 0.05
+                        && (p[1] - f.temperature).abs() < 5.0
+                        && (p[4] - f.ell).abs() < 0.01
+                })
             });
             if covered {
                 continue;
@@ -776,14 +853,18 @@ pub fn write_fold_curves(
     let path = dir.join("fold_curves.npz");
     let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
-    let pts: Vec<f64> = curves.iter().flat_map(|c| c.points.iter().flatten().copied()).collect();
+    let pts: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.points.iter().flatten().copied())
+        .collect();
     let idx: Vec<i64> = curves
         .iter()
         .enumerate()
         .flat_map(|(i, c)| std::iter::repeat_n(i as i64, c.points.len()))
         .collect();
     let rows = idx.len();
-    let pts = ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(|x| Error::format(&path, x.to_string()))?;
+    let pts =
+        ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(|x| Error::format(&path, x.to_string()))?;
     npz.add_array("points", &pts).map_err(e)?;
     npz.add_array("curve", &ndarray::Array1::from(idx)).map_err(e)?;
     npz.finish().map_err(e)?;
@@ -817,8 +898,10 @@ fn reference_grid_point(alpha: f32, ell: f32, d: [f32; 3], n: f32, t: f32) -> (f
     let (oa, ob) = ((ell * pa).tanh(), (ell * pb).tanh());
     let (ga, gb) = (pa.tanh(), pb.tanh());
     let e = 2.0 * n - 1.0;
-    let a = (ell * (1.0 - oa).powf(e) * (1.0 - oa * oa) + 4.0 * (1.0 - ga).powf(e) * (1.0 - ga * ga)) * da.powf(n - 1.0);
-    let b = (-ell * (1.0 + ob).powf(e) * (1.0 - ob * ob) + 4.0 * (1.0 - gb).powf(e) * (1.0 - gb * gb)) * db.powf(n - 1.0);
+    let a = (ell * (1.0 - oa).powf(e) * (1.0 - oa * oa) + 4.0 * (1.0 - ga).powf(e) * (1.0 - ga * ga))
+        * da.powf(n - 1.0);
+    let b = (-ell * (1.0 + ob).powf(e) * (1.0 - ob * ob) + 4.0 * (1.0 - gb).powf(e) * (1.0 - gb * gb))
+        * db.powf(n - 1.0);
     let l = (1.0 - oa).powf(e) * (1.0 - oa * oa) * pa - (1.0 + ob).powf(e) * (1.0 - ob * ob) * pb;
     let cond = a / alpha - b / beta;
     let boundary = cond.is_finite() && (alpha.signum() * a / alpha + beta.signum() * b / beta) > 0.0;
@@ -833,7 +916,13 @@ pub fn bench(sys: &TwoMemory, temperature: f64, repeats: usize) -> Bench {
     let mut folds = Vec::new();
     for _ in 0..repeats {
         let t0 = std::time::Instant::now();
-        let d = diagram(sys, Parameter::N, Control { n: 1.2, temperature }, [1.2, 72.0], &DiagramOptions::default());
+        let d = diagram(
+            sys,
+            Parameter::N,
+            Control { n: 1.2, temperature },
+            [1.2, 72.0],
+            &DiagramOptions::default(),
+        );
         times.push(t0.elapsed().as_secs_f64());
         folds = d.folds.iter().map(|f| f.n).collect();
     }

@@ -219,7 +219,14 @@ fn label_roots(sys: &TwoMemory, s: f64, c: Control, ells: &[f64], vals: &[[f64; 
 }
 
 /// Illinois regula falsi on a bracket [a, b] with values fa, fb of opposite sign.
-pub(crate) fn illinois<G: Fn(f64) -> f64>(g: G, mut a: f64, mut fa: f64, mut b: f64, mut fb: f64, tol: f64) -> f64 {
+pub(crate) fn illinois<G: Fn(f64) -> f64>(
+    g: G,
+    mut a: f64,
+    mut fa: f64,
+    mut b: f64,
+    mut fb: f64,
+    tol: f64,
+) -> f64 {
     let mut side = 0;
     for _ in 0..100 {
         let x = (a * fb - b * fa) / (fb - fa);
@@ -254,7 +261,14 @@ pub(crate) fn illinois<G: Fn(f64) -> f64>(g: G, mut a: f64, mut fa: f64, mut b: 
 
 /// The fixed point between (s0, ℓ0) and (s1, ℓ1), two label-nullcline points with f1 of opposite
 /// signs, by bisection in s of g(s) = f1(s, L(s)), L(s) the label-nullcline root near ℓ0, ℓ1.
-fn bisect_along_nullcline(sys: &TwoMemory, c: Control, s0: f64, l0: f64, s1: f64, l1: f64) -> Option<(f64, f64)> {
+fn bisect_along_nullcline(
+    sys: &TwoMemory,
+    c: Control,
+    s0: f64,
+    l0: f64,
+    s1: f64,
+    l1: f64,
+) -> Option<(f64, f64)> {
     let pad = 0.05 + (l1 - l0).abs();
     let (lo, hi) = ((l0.min(l1) - pad).max(-1.0), (l0.max(l1) + pad).min(1.0));
     let root = |s: f64| {
@@ -267,7 +281,11 @@ fn bisect_along_nullcline(sys: &TwoMemory, c: Control, s0: f64, l0: f64, s1: f64
     };
     let g = |s: f64| {
         let l = root(s);
-        if l.is_nan() { f64::NAN } else { sys.residual(s, l, c)[0] }
+        if l.is_nan() {
+            f64::NAN
+        } else {
+            sys.residual(s, l, c)[0]
+        }
     };
     let (g0, g1) = (g(s0), g(s1));
     if !(g0.is_finite() && g1.is_finite()) || (g0 > 0.0) == (g1 > 0.0) {
@@ -295,9 +313,7 @@ pub fn fixed_points(sys: &TwoMemory, c: Control, opts: FinderOptions) -> Vec<Fix
         .map(|&s| ell_grid.iter().map(|&l| sys.residual(s, l, c)).collect())
         .collect();
     let changes = |v: [f64; 4]| {
-        v.iter().all(|x| x.is_finite())
-            && v.iter().any(|&x| x >= 0.0)
-            && v.iter().any(|&x| x <= 0.0)
+        v.iter().all(|x| x.is_finite()) && v.iter().any(|&x| x >= 0.0) && v.iter().any(|&x| x <= 0.0)
     };
     for i in 0..total {
         for j in 0..nl {

@@ -138,8 +138,13 @@ pub fn nullcline(sys: &TwoMemory, c: Control, kind: Kind, o: &NullclineOptions) 
     let ss: Vec<f64> = (0..=o.s_cells)
         .map(|i| o.s_min + (o.s_max - o.s_min) * i as f64 / o.s_cells as f64)
         .collect();
-    let ls: Vec<f64> = (0..=o.ell_cells).map(|j| -1.0 + 2.0 * j as f64 / o.ell_cells as f64).collect();
-    let vals: Vec<Vec<f64>> = ss.iter().map(|&s| ls.iter().map(|&l| curve.f(s, l)).collect()).collect();
+    let ls: Vec<f64> = (0..=o.ell_cells)
+        .map(|j| -1.0 + 2.0 * j as f64 / o.ell_cells as f64)
+        .collect();
+    let vals: Vec<Vec<f64>> = ss
+        .iter()
+        .map(|&s| ls.iter().map(|&l| curve.f(s, l)).collect())
+        .collect();
     let mut seeds: Vec<[f64; 2]> = Vec::new();
     let change = |a: f64, b: f64| a.is_finite() && b.is_finite() && (a > 0.0) != (b > 0.0);
     for i in 0..ss.len() {

@@ -92,7 +92,8 @@ fn write_columns<W: std::io::Write + std::io::Seek>(
     npz.add_array("beta", &Array1::from(c.beta)).map_err(&e)?;
     npz.add_array("ell", &Array1::from(c.ell)).map_err(&e)?;
     npz.add_array("label_state", &Array1::from(c.label)).map_err(&e)?;
-    npz.add_array("stability", &Array1::from(c.stability)).map_err(&e)?;
+    npz.add_array("stability", &Array1::from(c.stability))
+        .map_err(&e)?;
     let eig = Array2::from_shape_vec((p, 4), c.eig).map_err(|e| Error::format(path, e.to_string()))?;
     npz.add_array("eigenvalues", &eig).map_err(&e)?;
     Ok(())
@@ -113,10 +114,20 @@ pub fn write_diagram(dir: &Path, d: &Diagram, timing_s: f64) -> Result<Vec<PathB
         .enumerate()
         .flat_map(|(i, b)| std::iter::repeat_n(i as i64, b.points.len()))
         .collect();
-    npz.add_array("branch", &Array1::from(branch)).map_err(npz_err(&path))?;
-    write_columns(&mut npz, &path, columns(d.branches.iter().flat_map(|b| b.points.iter())))?;
-    let folds: Vec<f64> = d.folds.iter().flat_map(|f| [f.n, f.alpha, f.beta, f.ell]).collect();
-    let folds = Array2::from_shape_vec((d.folds.len(), 4), folds).map_err(|e| Error::format(&path, e.to_string()))?;
+    npz.add_array("branch", &Array1::from(branch))
+        .map_err(npz_err(&path))?;
+    write_columns(
+        &mut npz,
+        &path,
+        columns(d.branches.iter().flat_map(|b| b.points.iter())),
+    )?;
+    let folds: Vec<f64> = d
+        .folds
+        .iter()
+        .flat_map(|f| [f.n, f.alpha, f.beta, f.ell])
+        .collect();
+    let folds =
+        Array2::from_shape_vec((d.folds.len(), 4), folds).map_err(|e| Error::format(&path, e.to_string()))?;
     npz.add_array("folds", &folds).map_err(npz_err(&path))?;
     npz.finish().map_err(npz_err(&path))?;
     Ok(vec![json, path])
@@ -166,15 +177,21 @@ pub fn write_nullclines(
         }
         let rows = piece.len();
         let pts = Array2::from_shape_vec((rows, 4), pts).map_err(|e| Error::format(&path, e.to_string()))?;
-        npz.add_array(format!("{name}_points"), &pts).map_err(npz_err(&path))?;
-        npz.add_array(format!("{name}_piece"), &Array1::from(piece)).map_err(npz_err(&path))?;
-        npz.add_array(format!("{name}_outward"), &Array1::from(out)).map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_points"), &pts)
+            .map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_piece"), &Array1::from(piece))
+            .map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_outward"), &Array1::from(out))
+            .map_err(npz_err(&path))?;
     }
-    npz.add_array("field_alpha", &Array1::from(alphas.to_vec())).map_err(npz_err(&path))?;
-    npz.add_array("field_ell", &Array1::from(ells.to_vec())).map_err(npz_err(&path))?;
+    npz.add_array("field_alpha", &Array1::from(alphas.to_vec()))
+        .map_err(npz_err(&path))?;
+    npz.add_array("field_ell", &Array1::from(ells.to_vec()))
+        .map_err(npz_err(&path))?;
     npz.add_array("alpha_dot", &field.0).map_err(npz_err(&path))?;
     npz.add_array("ell_dot", &field.1).map_err(npz_err(&path))?;
-    npz.add_array("outward", &field.2.mapv(|b| b as i64)).map_err(npz_err(&path))?;
+    npz.add_array("outward", &field.2.mapv(|b| b as i64))
+        .map_err(npz_err(&path))?;
     npz.finish().map_err(npz_err(&path))?;
     Ok(vec![json, path])
 }

@@ -52,13 +52,13 @@ impl SpanNetwork {
         }
         // q_{p,c} = sign(e)|e|^(2m−1)(1 − s²), e = s − t.
         let mut q = [[0.0f64; CLASSES]; 2];
-        for p in 0..2 {
-            for c in 0..CLASSES {
+        for (p, qp) in q.iter_mut().enumerate() {
+            for (c, qpc) in qp.iter_mut().enumerate() {
                 let z: f64 = (0..k).map(|a| mems[a].labels[c] * h[a][p]).sum();
                 let s = z.tanh();
                 let target = if c == self.targets[p] { 1.0 } else { -1.0 };
                 let e = s - target;
-                q[p][c] = e.signum() * e.abs().powf(2.0 * self.m - 1.0) * (1.0 - s * s);
+                *qpc = e.signum() * e.abs().powf(2.0 * self.m - 1.0) * (1.0 - s * s);
             }
         }
         let old: Vec<SpanMemory> = mems.to_vec();
@@ -71,13 +71,17 @@ impl SpanNetwork {
             let mut gc = [0.0f64; 2];
             for (p, g) in gc.iter_mut().enumerate() {
                 let rp = r[a][p];
-                let d = if rp > 0.0 { ((n - 1.0) * rp.ln()).exp() } else { 0.0 };
+                let d = if rp > 0.0 {
+                    ((n - 1.0) * rp.ln()).exp()
+                } else {
+                    0.0
+                };
                 *g = d * (0..CLASSES).map(|c| q[p][c] * o.labels[c]).sum::<f64>();
             }
             let lnorm = gl.iter().fold(0.0f64, |x, g| x.max(g.abs()));
             if lnorm > 0.0 {
-                for c in 0..CLASSES {
-                    m.labels[c] = (o.labels[c] - eta * gl[c] / lnorm).clamp(-1.0, 1.0);
+                for (c, l) in m.labels.iter_mut().enumerate() {
+                    *l = (o.labels[c] - eta * gl[c] / lnorm).clamp(-1.0, 1.0);
                 }
             }
             let cnorm = gc[0].abs() + gc[1].abs();

@@ -69,7 +69,8 @@ pub fn split_rates(sys: &TwoMemory, fp: State, c: Control, dl: f64, da: f64, typ
         + k.ua.powf(n - 1.0) * k.pa * dl;
     let dgb = (n - 1.0) * k.ub.powf(n - 2.0) * (d.ab - d.bb) / te * (-l_s * pb_da + 4.0 * k.qb) * da
         - k.ub.powf(n - 1.0) * k.pb * dl;
-    let dgl = n * (k.pa * k.ua.powf(n - 1.0) * (d.aa - d.ab) - k.pb * k.ub.powf(n - 1.0) * (d.ab - d.bb)) / te * da;
+    let dgl =
+        n * (k.pa * k.ua.powf(n - 1.0) * (d.aa - d.ab) - k.pb * k.ub.powf(n - 1.0) * (d.ab - d.bb)) / te * da;
     let mut a_dot = [0.0; 2];
     let mut l_dot = [0.0; 2];
     for (i, sgn) in [1.0, -1.0].into_iter().enumerate() {
@@ -77,7 +78,11 @@ pub fn split_rates(sys: &TwoMemory, fp: State, c: Control, dl: f64, da: f64, typ
         let gb = grad_b + sgn * dgb;
         let gl = grad_l + sgn * dgl;
         let norm = ga.abs() + gb.abs();
-        a_dot[i] = if norm > 0.0 { (ga - a_s * (ga + gb) - sgn * da * (grad_a + grad_b)) / norm } else { 0.0 };
+        a_dot[i] = if norm > 0.0 {
+            (ga - a_s * (ga + gb) - sgn * da * (grad_a + grad_b)) / norm
+        } else {
+            0.0
+        };
         let ln = gl.abs().max(grad_g.abs());
         l_dot[i] = if ln > 0.0 { gl / ln } else { 0.0 };
     }
@@ -124,15 +129,24 @@ pub fn analyse(sys: &TwoMemory, c: Control, window: f64, grid: usize, typo: bool
     let fps = fixed_points(&sys, c, Default::default());
     let fp = fps
         .iter()
-        .filter(|f| f.stability == Stability::Stable && f.label == LabelState::Free && f.alpha > 0.0 && f.beta > 0.0)
+        .filter(|f| {
+            f.stability == Stability::Stable && f.label == LabelState::Free && f.alpha > 0.0 && f.beta > 0.0
+        })
         .max_by(|a, b| a.alpha.total_cmp(&b.alpha))
-        .ok_or_else(|| Error::invalid("splitting", "no stable free-label fixed point with α, β > 0 at this (n, T)"))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                "splitting",
+                "no stable free-label fixed point with α, β > 0 at this (n, T)",
+            )
+        })?;
     let state = State {
         alpha: fp.alpha,
         beta: fp.beta,
         ell: fp.ell,
     };
-    let axis: Vec<f64> = (0..grid).map(|i| -window + 2.0 * window * i as f64 / (grid - 1) as f64).collect();
+    let axis: Vec<f64> = (0..grid)
+        .map(|i| -window + 2.0 * window * i as f64 / (grid - 1) as f64)
+        .collect();
     let mut dl_dot = Array2::zeros((grid, grid));
     let mut da_dot = Array2::zeros((grid, grid));
     for (i, &da) in axis.iter().enumerate() {

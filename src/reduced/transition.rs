@@ -21,7 +21,10 @@ pub fn transition_temperature(d_self: f64, d_ab: f64, n: f64, m: f64) -> f64 {
 /// start, start + step, … ≤ stop (inclusive within 1e-9 of a step).
 pub fn range(start: f64, stop: f64, step: f64) -> Result<Vec<f64>> {
     if !(step > 0.0 && stop >= start && start.is_finite() && stop.is_finite()) {
-        return Err(Error::invalid("range", format!("need step > 0 and stop ≥ start, got {start},{stop},{step}")));
+        return Err(Error::invalid(
+            "range",
+            format!("need step > 0 and stop ≥ start, got {start},{stop},{step}"),
+        ));
     }
     let count = ((stop - start) / step + 1e-9).floor() as usize + 1;
     if count > 100_000 {
@@ -85,8 +88,14 @@ pub fn inter_initial() -> Vec<SpanMemory> {
 /// intra (targets [0, 0], K = 1) and inter (targets [0, 1], K = 2) runs at every (n, T) of the grid.
 pub fn compute(sys: &TwoMemory, ns: &[f64], ts: &[f64], simulate: Option<(f64, usize)>) -> Transition {
     let d = sys.dots;
-    let line_a = ns.iter().map(|&n| transition_temperature(d.aa, d.ab, n, sys.m(n))).collect();
-    let line_b = ns.iter().map(|&n| transition_temperature(d.bb, d.ab, n, sys.m(n))).collect();
+    let line_a = ns
+        .iter()
+        .map(|&n| transition_temperature(d.aa, d.ab, n, sys.m(n)))
+        .collect();
+    let line_b = ns
+        .iter()
+        .map(|&n| transition_temperature(d.bb, d.ab, n, sys.m(n)))
+        .collect();
     let mut out = Transition {
         system: *sys,
         n: ns.to_vec(),
@@ -99,7 +108,9 @@ pub fn compute(sys: &TwoMemory, ns: &[f64], ts: &[f64], simulate: Option<(f64, u
     };
     if let Some((eta, epochs)) = simulate {
         let gram = [[d.aa, d.ab], [d.ab, d.bb]];
-        let cells: Vec<(usize, usize)> = (0..ns.len()).flat_map(|i| (0..ts.len()).map(move |j| (i, j))).collect();
+        let cells: Vec<(usize, usize)> = (0..ns.len())
+            .flat_map(|i| (0..ts.len()).map(move |j| (i, j)))
+            .collect();
         let finals: Vec<(SpanMemory, Vec<SpanMemory>)> = cells
             .par_iter()
             .map(|&(i, j)| {
@@ -143,9 +154,12 @@ pub fn write(dir: &Path, r: &Transition) -> Result<Vec<PathBuf>> {
     let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
     npz.add_array("n", &Array1::from(r.n.clone())).map_err(e)?;
-    npz.add_array("temperature", &Array1::from(r.temperature.clone())).map_err(e)?;
-    npz.add_array("line_a", &Array1::from(r.line_a.clone())).map_err(e)?;
-    npz.add_array("line_b", &Array1::from(r.line_b.clone())).map_err(e)?;
+    npz.add_array("temperature", &Array1::from(r.temperature.clone()))
+        .map_err(e)?;
+    npz.add_array("line_a", &Array1::from(r.line_a.clone()))
+        .map_err(e)?;
+    npz.add_array("line_b", &Array1::from(r.line_b.clone()))
+        .map_err(e)?;
     if let Some((c, l)) = &r.intra {
         npz.add_array("intra_coef", c).map_err(e)?;
         npz.add_array("intra_label", l).map_err(e)?;

@@ -145,8 +145,16 @@ fn scaled_sum(a: f64, x: f64, b: f64, y: f64) -> (f64, f64) {
     if c == f64::NEG_INFINITY {
         return (0.0, c);
     }
-    let ea = if a == f64::NEG_INFINITY { 0.0 } else { (a - c).exp() };
-    let eb = if b == f64::NEG_INFINITY { 0.0 } else { (b - c).exp() };
+    let ea = if a == f64::NEG_INFINITY {
+        0.0
+    } else {
+        (a - c).exp()
+    };
+    let eb = if b == f64::NEG_INFINITY {
+        0.0
+    } else {
+        (b - c).exp()
+    };
     (x * ea + y * eb, c)
 }
 
@@ -175,7 +183,10 @@ impl TwoMemory {
     /// Check K ≥ 1 and m > 1/2.
     pub fn validate(&self) -> Result<()> {
         if !(self.memories.is_finite() && self.memories >= 1.0) {
-            return Err(Error::invalid("memories", format!("need K ≥ 1, got {}", self.memories)));
+            return Err(Error::invalid(
+                "memories",
+                format!("need K ≥ 1, got {}", self.memories),
+            ));
         }
         if let LossPower::Fixed(m) = self.loss
             && !(m.is_finite() && m > 0.5)
@@ -216,7 +227,13 @@ impl TwoMemory {
         let lha = n * lua;
         let lhb = n * lub;
         let h = |lh: f64| lh.exp();
-        let z = |ell: f64, lh: f64| if ell == 0.0 || lh == f64::NEG_INFINITY { 0.0 } else { ell * h(lh) };
+        let z = |ell: f64, lh: f64| {
+            if ell == 0.0 || lh == f64::NEG_INFINITY {
+                0.0
+            } else {
+                ell * h(lh)
+            }
+        };
         let (za, zb) = (z(ell, lha), z(ell, lhb));
         let (ga, gb) = (h(lha), h(lhb));
         let log_p_a = m2 * ln_one_minus_tanh(za) + ln_one_plus_tanh(za);
@@ -226,15 +243,31 @@ impl TwoMemory {
         // Memory gradient: u^(n−1) (ℓ P + 4 Q) for each sample, each as (value, log scale).
         let (ca, sa) = scaled_sum(log_p_a, ell, log_q_a, 4.0);
         let (cb, sb) = scaled_sum(log_p_b, -ell, log_q_b, 4.0);
-        let ka = if lua == f64::NEG_INFINITY { lua } else { (n - 1.0) * lua + sa };
-        let kb = if lub == f64::NEG_INFINITY { lub } else { (n - 1.0) * lub + sb };
+        let ka = if lua == f64::NEG_INFINITY {
+            lua
+        } else {
+            (n - 1.0) * lua + sa
+        };
+        let kb = if lub == f64::NEG_INFINITY {
+            lub
+        } else {
+            (n - 1.0) * lub + sb
+        };
         let (mem_a, mem_b, mem_scale) = {
             let k = ka.max(kb);
             if k == f64::NEG_INFINITY || k.is_nan() {
                 (0.0, 0.0, f64::NEG_INFINITY)
             } else {
-                let fa = if ka == f64::NEG_INFINITY { 0.0 } else { ca * (ka - k).exp() };
-                let fb = if kb == f64::NEG_INFINITY { 0.0 } else { cb * (kb - k).exp() };
+                let fa = if ka == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    ca * (ka - k).exp()
+                };
+                let fb = if kb == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    cb * (kb - k).exp()
+                };
                 (fa, fb, k)
             }
         };
@@ -244,7 +277,13 @@ impl TwoMemory {
         let lqa = log_q_a + lha;
         let lqb = log_q_b + lhb;
         let k = log_pa.max(log_pb).max(lqa).max(lqb);
-        let e = |x: f64| if x == f64::NEG_INFINITY || k == f64::NEG_INFINITY { 0.0 } else { (x - k).exp() };
+        let e = |x: f64| {
+            if x == f64::NEG_INFINITY || k == f64::NEG_INFINITY {
+                0.0
+            } else {
+                (x - k).exp()
+            }
+        };
         Gradients {
             mem_a,
             mem_b,
@@ -313,7 +352,11 @@ impl TwoMemory {
             ell_dot: if lnorm > 0.0 { g.ell / lnorm } else { 0.0 },
             outward: if l1 > 0.0 { sigma / l1 } else { 0.0 },
             // Positive factors D with flow = D · residual (exactly).
-            scale_s: if l1 > 0.0 { g.mem_a.hypot(g.mem_b) / l1 } else { 0.0 },
+            scale_s: if l1 > 0.0 {
+                g.mem_a.hypot(g.mem_b) / l1
+            } else {
+                0.0
+            },
             scale_ell: if lnorm > 0.0 {
                 let (pa, pb) = (g.log_pa - g.label_scale, g.log_pb - g.label_scale);
                 (pa.exp() + pb.exp()) / lnorm
@@ -331,7 +374,11 @@ impl TwoMemory {
         let sigma = alpha.signum() * g.mem_a + g.mem_b;
         let l1 = g.mem_a.abs() + g.mem_b.abs();
         let lnorm = g.ell.abs().max(g.gamma.abs());
-        let a_dot = if l1 > 0.0 { (g.mem_a - alpha * sigma) / l1 } else { 0.0 };
+        let a_dot = if l1 > 0.0 {
+            (g.mem_a - alpha * sigma) / l1
+        } else {
+            0.0
+        };
         let l_dot = if lnorm > 0.0 { g.ell / lnorm } else { 0.0 };
         (a_dot, l_dot, sigma > 0.0)
     }
@@ -405,7 +452,12 @@ impl Boundary {
             2 => (s - 3.0, 2.0 - s, [1.0, -1.0], [-1.0, -1.0]),
             _ => (s - 3.0, s - 4.0, [1.0, 1.0], [1.0, -1.0]),
         };
-        Boundary { alpha, beta, t, signs }
+        Boundary {
+            alpha,
+            beta,
+            t,
+            signs,
+        }
     }
 
     /// The perimeter coordinate of a point with |α| + |β| = 1 (inverse of [`Boundary::at`]).
