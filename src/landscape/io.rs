@@ -403,3 +403,72 @@ mod erased {
         }
     }
 }
+
+/// Analyse the run folder `dir` and write its outputs into `out` (default `dir/analysis`).
+pub fn analyze_and_write(dir: &Path, options: &Options, out: Option<&Path>, overwrite: bool) -> Result<Analysis> {
+    let out = out.map_or_else(|| dir.join("analysis"), Path::to_path_buf);
+    if out.join("summary.json").exists() && !overwrite {
+        return Err(Error::Exists {
+            path: out,
+            message: "already holds an analysis (summary.json); pass --overwrite to replace it".into(),
+        });
+    }
+    let a = analyze_run_dir(dir, options)?;
+    write_analysis(&a, &out, overwrite)?;
+    Ok(a)
+}
+
+/// Analyse several run folders (each written to its own `analysis/`), then write the ensemble
+/// statistics into `out`: `ensemble.json` ([`super::ensemble::Ensemble`]) and `ensemble.npz`
+/// (`common_epochs` (T), `fate_given_state` (T×10×10), `kendall_tau` (R×R), `tree_agreement` (R×R)).
+pub fn analyze_ensemble(dirs: &[PathBuf], options: &Options, out: &Path, overwrite: bool) -> Result<super::ensemble::Ensemble> {
+    let json_path = out.join("ensemble.json");
+    if json_path.exists() && !overwrite {
+        return Err(Error::Exists {
+            path: out.to_path_buf(),
+            message: "already holds an ensemble analysis (ensemble.json); pass --overwrite to replace it".into(),
+        });
+    }
+    let mut digests = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        let a = analyze_and_write(d, options, None, overwrite)?;
+        digests.push(super::ensemble::RunDigest::new(d.display().to_string(), &a));
+    }
+    let (ens, fates) = super::ensemble::ensemble(&digests)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let npz_path = out.join("ensemble.npz");
+    let mut w = npy::create_npz(&npz_path)?;
+    let ce: Array1<i64> = ens.common_epochs.iter().map(|&e| e as i64).collect();
+    add(&mut w, &npz_path, "common_epochs", &ce)?;
+    add(&mut w, &npz_path, "fate_given_state", &fates)?;
+    let r = ens.runs.len();
+    let sq = |m: &Vec<Vec<f64>>| Array2::from_shape_fn((r, r), |(i, j)| m[i][j]);
+    add(&mut w, &npz_path, "kendall_tau", &sq(&ens.kendall_tau))?;
+    add(&mut w, &npz_path, "tree_agreement", &sq(&ens.tree_agreement))?;
+    w.finish().map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    let text = serde_json::to_string_pretty(&ens).map_err(|e| Error::format(&json_path, e.to_string()))?;
+    std::fs::write(&json_path, text).map_err(|e| Error::io(&json_path, e))?;
+    Ok(ens)
+}
+
+/// For `waddington demo`: analyse the run folder with default options, write `dir/analysis/`
+/// (replacing an earlier analysis) and return the printable report (learning order table and the
+/// split tree as indented text).
+pub fn demo_report(dir: &Path) -> Result<String> {
+    let a = analyze_and_write(dir, &Options::default(), None, true)?;
+    Ok(a.report())
+}
+
+/// A printable ensemble report (classes by mean rank, Kendall τ, tree agreement).
+pub fn ensemble_report(e: &super::ensemble::Ensemble) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "Ensemble of {} runs: learning order by mean rank", e.runs.len());
+    let _ = writeln!(out, "  class  mean rank ± sd   mean learned epoch  never learned");
+    for c in &e.learning_order {
+        let le = c.mean_learned_epoch.map_or("-".into(), |m| format!("{m:.0} ± {:.0}", c.sd_learned_epoch.unwrap_or(0.0)));
+        let _ = writeln!(out, "  {:>5}  {:>5.2} ± {:<5.2}  {:>18}  {:>13}", c.class, c.mean_rank, c.sd_rank, le, c.never_learned);
+    }
+    let _ = writeln!(out, "Mean Kendall τ between runs: {:.3}; mean split-tree agreement: {:.3}", e.mean_kendall_tau, e.mean_tree_agreement);
+    out
+}
