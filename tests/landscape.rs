@@ -240,20 +240,23 @@ fn learning_order_fixes_the_never_learned_bug_and_ranks_ties() {
     counts.slice_mut(s![2.., 3]).fill(6);
     counts.slice_mut(s![2.., 4]).fill(5);
     counts.slice_mut(s![.., 5]).fill(4); // 4 of 20: not learned (needs ≥ 5)
+    counts[[0, 5]] = 20; // "recognised" by chance at the initial state only: still never learned
+    counts.slice_mut(s![.., 6]).fill(20); // learned throughout: epoch 0
     counts.slice_mut(s![.., 0]).fill(4);
     let labels = Array3::from_shape_fn((4, 3, 10), |(t, a, c)| if t >= 2 && a == 0 && c == 3 { 0.6 } else { 0.0 });
-    let sizes = vec![20, 20, 20, 20, 20, 20, 0, 0, 0, 0];
+    let sizes = vec![20, 20, 20, 20, 20, 20, 20, 0, 0, 0];
     let lo = order::learning_order(&epochs, |t| labels.index_axis(Axis(0), t), Some(counts.view()), &sizes, 0.25, 0.5);
     let got: Vec<(usize, Option<usize>, Option<f64>)> = lo.iter().map(|o| (o.class, o.learned_epoch, o.rank)).collect();
     assert_eq!(
         got,
         vec![
-            (1, Some(10), Some(1.0)),
-            (3, Some(20), Some(2.5)),
-            (4, Some(20), Some(2.5)),
-            (2, Some(30), Some(4.0)),
-            (0, None, Some(5.5)),
-            (5, None, Some(5.5)),
+            (6, Some(0), Some(1.0)),
+            (1, Some(10), Some(2.0)),
+            (3, Some(20), Some(3.5)),
+            (4, Some(20), Some(3.5)),
+            (2, Some(30), Some(5.0)),
+            (0, None, Some(6.5)),
+            (5, None, Some(6.5)),
         ]
     );
     assert_eq!(lo.iter().find(|o| o.class == 3).unwrap().first_memory_epoch, Some(20));
@@ -261,7 +264,7 @@ fn learning_order_fixes_the_never_learned_bug_and_ranks_ties() {
     assert_eq!(order::learned_threshold(20, 0.25), 5);
     assert_eq!(order::learned_threshold(21, 0.25), 6);
     // JSON: never is null, not 0
-    let j = serde_json::to_string(&lo[4]).unwrap();
+    let j = serde_json::to_string(&lo[5]).unwrap();
     assert!(j.contains("\"class\":0") && j.contains("\"learned_epoch\":null"), "{j}");
 }
 

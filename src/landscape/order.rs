@@ -13,9 +13,10 @@ pub struct ClassOrder {
     /// First recorded epoch at which some memory has this class as its largest label and that
     /// label exceeds 0.5; null if never.
     pub first_memory_epoch: Option<usize>,
-    /// First recorded epoch at which at least `ceil(fraction · n_c)` of the class's n_c training
-    /// samples are recognised (spec §3.6 rule; 5 of 20 with the default fraction 1/4); null if never
-    /// (or if the class has no training samples, or recognition was not computed).
+    /// Recorded epoch at which the class becomes learned: at least `ceil(fraction · n_c)` of its n_c
+    /// training samples recognised (spec §3.6 rule; 5 of 20 with the default fraction 1/4), taken at
+    /// the first not-learned → learned transition ([`learned_frame`]); null if never (or if
+    /// recognition was not computed).
     pub learned_epoch: Option<usize>,
     /// Rank by `learned_epoch` (1 = first; tied classes share the mean of their positions; classes
     /// never learned share the positions after all learned ones); null without recognition.
@@ -42,9 +43,17 @@ pub fn first_memory_frame<'a>(
     })
 }
 
-/// First record at which `counts[t][class] ≥ threshold` (counts: E×C recognition counts).
+/// The record at which a class is learned (spec §3.7): with I[t] = (counts[t][class] ≥ threshold),
+/// the first 0→1 transition (first t ≥ 1 with I[t−1] = 0 and I[t] = 1). If there is none, the first
+/// record when I holds at every record, else None (never). The untrained initial state outputs
+/// ≈ 0 for every class, so its argmax — decided by the label noise — can "recognise" one class by
+/// chance; the transition rule ignores such a class until it is really learned.
 pub fn learned_frame(counts: ArrayView2<i64>, class: usize, threshold: usize) -> Option<usize> {
-    (0..counts.nrows()).find(|&t| counts[[t, class]] >= threshold as i64)
+    let on = |t: usize| counts[[t, class]] >= threshold as i64;
+    let e = counts.nrows();
+    (1..e)
+        .find(|&t| on(t) && !on(t - 1))
+        .or_else(|| (e > 0 && (0..e).all(on)).then_some(0))
 }
 
 /// Fractional ranks (1-based) of `times`: smaller first; ties share the mean of their positions;

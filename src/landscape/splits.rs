@@ -1,10 +1,13 @@
 //! Automatic split detection (spec §7.6; the reference finds splits by eye in UMAP movies).
 //!
 //! **Clades.** At the first analysed epoch the memories are grouped into the connected
-//! components of the graph "RMS pixel distance < τ" (single linkage, spec §6.5). At every later
-//! recorded epoch each clade is re-split into the single-linkage components of its own members
-//! at that epoch: two memories stay in one clade as long as they are chained by distances < τ
-//! inside their clade. Clades therefore only ever refine ("once split, always split"), which
+//! components of the graph "RMS pixel distance < τ" (single linkage, spec §6.5); a component
+//! wider than 2τ (diameter = largest RMS distance) is further cut at the widest gap of its minimum
+//! spanning tree until none is. At every later recorded epoch each clade is re-split the same way
+//! using only its own members: memories stay in one clade while they are chained by gaps < τ
+//! inside their clade and the clade is no wider than 2τ. (Without the diameter bound a cloud that
+//! spreads continuously — as the 100-memory system does when it leaves the "1" state, spec §6.3 —
+//! stays one single-linkage component for hundreds of epochs although its members are far apart.) Clades therefore only ever refine ("once split, always split"), which
 //! makes the history a tree; memories that later come close again are not merged (the number of
 //! such re-approaches is reported as `rejoins`).
 //!
@@ -19,6 +22,9 @@ use ndarray::{Array2, ArrayView2};
 
 /// The default tolerance in update steps: τ = 10 η.
 pub const DEFAULT_TOLERANCE_STEPS: f64 = 10.0;
+
+/// The default diameter bound of a clade in units of τ: a clade wider than 2τ is cut at its widest gap.
+pub const DEFAULT_DIAMETER_FACTOR: f64 = 2.0;
 
 /// Squared RMS distances between all memories (K×K) from the Gram matrix G = M Mᵀ:
 /// d²_{AB} = (G_AA + G_BB − 2 G_AB) / D, clamped at 0.
@@ -81,6 +87,82 @@ pub fn components(members: &[usize], dist_sq: &Array2<f64>, tol: f64) -> Vec<Vec
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
+/// Diameter (largest RMS distance) of a set of memories.
+pub fn diameter(members: &[usize], dist_sq: &Array2<f64>) -> f64 {
+    let mut m = 0.0f64;
+    for (x, &a) in members.iter().enumerate() {
+        for &b in &members[x + 1..] {
+            m = m.max(dist_sq[[a, b]]);
+        }
+    }
+    m.sqrt()
+}
+
+/// Split `members` in two at the longest edge of their minimum spanning tree (the widest gap of
+/// the single-linkage hierarchy; ties broken by the earliest edge found). Each part is sorted.
+fn cut_widest_gap(members: &[usize], dist_sq: &Array2<f64>) -> (Vec<usize>, Vec<usize>) {
+    let s = members.len();
+    let mut in_tree = vec![false; s];
+    let mut best = vec![f64::INFINITY; s];
+    let mut link = vec![0usize; s];
+    let mut edges: Vec<(usize, usize, f64)> = Vec::with_capacity(s);
+    best[0] = 0.0;
+    for _ in 0..s {
+        let mut u = usize::MAX;
+        for v in 0..s {
+            if !in_tree[v] && (u == usize::MAX || best[v] < best[u]) {
+                u = v;
+            }
+        }
+        in_tree[u] = true;
+        if u != 0 {
+            edges.push((link[u], u, best[u]));
+        }
+        for v in 0..s {
+            let d = dist_sq[[members[u], members[v]]];
+            if !in_tree[v] && d < best[v] {
+                best[v] = d;
+                link[v] = u;
+            }
+        }
+    }
+    let widest = (0..edges.len()).fold(0, |w, i| if edges[i].2 > edges[w].2 { i } else { w });
+    let mut uf = UnionFind::new(s);
+    for (i, &(a, b, _)) in edges.iter().enumerate() {
+        if i != widest {
+            uf.union(a, b);
+        }
+    }
+    let root = uf.find(0);
+    let (mut p, mut q): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for i in 0..s {
+        if uf.find(i) == root { p.push(members[i]) } else { q.push(members[i]) }
+    }
+    p.sort_unstable();
+    q.sort_unstable();
+    (p, q)
+}
+
+/// The clades of `members` at one epoch: single-linkage components under "RMS distance < τ",
+/// each further cut at its widest internal gap while its diameter exceeds `max_diameter` (so a
+/// continuously spreading cloud, which single linkage would chain into one component, is not
+/// called one state). Sorted by smallest member.
+pub fn clades_of(members: &[usize], dist_sq: &Array2<f64>, tol: f64, max_diameter: f64) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut todo = components(members, dist_sq, tol);
+    while let Some(c) = todo.pop() {
+        if c.len() > 1 && diameter(&c, dist_sq) > max_diameter {
+            let (p, q) = cut_widest_gap(&c, dist_sq);
+            todo.push(p);
+            todo.push(q);
+        } else {
+            out.push(c);
+        }
+    }
+    out.sort_by_key(|g| g[0]);
+    out
+}
+
 /// A clade: one node of the split tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clade {
@@ -115,6 +197,7 @@ pub struct Split {
 #[derive(Debug, Clone)]
 pub struct CladeTracker {
     tol: f64,
+    max_diameter: f64,
     /// Every node so far.
     pub clades: Vec<Clade>,
     /// Every split so far, in time order.
@@ -129,10 +212,17 @@ pub struct CladeTracker {
 }
 
 impl CladeTracker {
-    /// A tracker with RMS tolerance `tol`.
+    /// A tracker with RMS tolerance `tol` and the default diameter bound
+    /// [`DEFAULT_DIAMETER_FACTOR`]·`tol`.
     pub fn new(tol: f64) -> Self {
+        Self::with_diameter(tol, DEFAULT_DIAMETER_FACTOR * tol)
+    }
+
+    /// A tracker with RMS tolerance `tol` (single-linkage gap) and diameter bound `max_diameter`.
+    pub fn with_diameter(tol: f64, max_diameter: f64) -> Self {
         CladeTracker {
             tol,
+            max_diameter,
             clades: Vec::new(),
             splits: Vec::new(),
             active: Vec::new(),
@@ -171,7 +261,7 @@ impl CladeTracker {
         self.frames += 1;
         if frame == 0 {
             let all: Vec<usize> = (0..k).collect();
-            let comps = components(&all, dist_sq, self.tol);
+            let comps = clades_of(&all, dist_sq, self.tol, self.max_diameter);
             if comps.len() == 1 {
                 let id = self.new_clade(None, all, 0);
                 self.active = vec![id];
@@ -189,7 +279,7 @@ impl CladeTracker {
         } else {
             let mut next = Vec::new();
             for id in std::mem::take(&mut self.active) {
-                let comps = components(&self.clades[id].members, dist_sq, self.tol);
+                let comps = clades_of(&self.clades[id].members, dist_sq, self.tol, self.max_diameter);
                 if comps.len() == 1 {
                     self.clades[id].last_frame = frame;
                     next.push(id);
