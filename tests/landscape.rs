@@ -48,8 +48,15 @@ fn alpha_recovers_known_coefficients_and_splits_duplicates_equally() {
     let dec = alpha::Decomposition::new(x.view(), &digits).unwrap();
     let m1 = x.row(3).to_owned().insert_axis(Axis(0));
     let a1 = dec.alpha(m1.view(), faer::Par::Seq);
-    assert!((a1[[0, 3]] - 0.5).abs() < 1e-10 && (a1[[0, 7]] - 0.5).abs() < 1e-10, "{a1}");
-    assert!(a1.iter().enumerate().all(|(i, v)| i == 3 || i == 7 || v.abs() < 1e-10));
+    assert!(
+        (a1[[0, 3]] - 0.5).abs() < 1e-10 && (a1[[0, 7]] - 0.5).abs() < 1e-10,
+        "{a1}"
+    );
+    assert!(
+        a1.iter()
+            .enumerate()
+            .all(|(i, v)| i == 3 || i == 7 || v.abs() < 1e-10)
+    );
 }
 
 #[test]
@@ -70,7 +77,10 @@ fn reconstruction_count_matches_a_naive_top_w_search() {
         idx.sort_by(|&i, &j| a[[k, j]].abs().partial_cmp(&a[[k, i]].abs()).unwrap());
         let mut expect = p - 1;
         for w in 1..p {
-            let r: Array1<f64> = idx[..w].iter().map(|&q| &x.row(q) * a[[k, q]]).fold(Array1::zeros(d), |s, v| s + v);
+            let r: Array1<f64> = idx[..w]
+                .iter()
+                .map(|&q| &x.row(q) * a[[k, q]])
+                .fold(Array1::zeros(d), |s, v| s + v);
             let err: f64 = (&r - &m.row(k)).iter().map(|v| v.abs()).sum();
             if err < tol {
                 expect = w;
@@ -94,10 +104,11 @@ fn planted(k: usize, d: usize, epochs: &[usize], splits: &[(usize, Vec<usize>)],
     let mut m = Array3::zeros((epochs.len(), k, d));
     for (t, &e) in epochs.iter().enumerate() {
         for a in 0..k {
-            let mut v = &drift * (e as f64 / 100.0) + &jitter.row(t * k + a);
+            let mut v = &drift * (e as f64 / 100.0) + jitter.row(t * k + a);
             for (s_i, (se, group)) in splits.iter().enumerate() {
                 if group.contains(&a) && e >= *se {
-                    let dir = dirs.row(s_i).to_owned() / (dirs.row(s_i).dot(&dirs.row(s_i)) / d as f64).sqrt();
+                    let dir =
+                        dirs.row(s_i).to_owned() / (dirs.row(s_i).dot(&dirs.row(s_i)) / d as f64).sqrt();
                     v = v + dir * (0.01 * ((e - se) as f64 + 10.0));
                 }
             }
@@ -108,7 +119,13 @@ fn planted(k: usize, d: usize, epochs: &[usize], splits: &[(usize, Vec<usize>)],
 }
 
 fn labels_for(e: usize, k: usize, fate: &[usize]) -> Array3<f64> {
-    Array3::from_shape_fn((e, k, 10), |(t, a, c)| if c == fate[a] { -0.5 + 1.5 * t as f64 / (e - 1) as f64 } else { -1.0 })
+    Array3::from_shape_fn((e, k, 10), |(t, a, c)| {
+        if c == fate[a] {
+            -0.5 + 1.5 * t as f64 / (e - 1) as f64
+        } else {
+            -1.0
+        }
+    })
 }
 
 #[test]
@@ -117,28 +134,60 @@ fn planted_splits_are_recovered_exactly() {
     let epochs: Vec<usize> = (0..=400).step_by(10).collect();
     // split 1 at 150: {6..11} leaves; split 2 at 300: {3,4,5} leaves {0..5}; split 3 at 300: {9,10,11}
     // and {6,7,8} split three ways... keep: {11} leaves {6..11} at 300 too (two splits in one record)
-    let planted_splits = vec![(150, (6..12).collect::<Vec<_>>()), (300, vec![3, 4, 5]), (300, vec![11])];
+    let planted_splits = vec![
+        (150, (6..12).collect::<Vec<_>>()),
+        (300, vec![3, 4, 5]),
+        (300, vec![11]),
+    ];
     let m = planted(k, d, &epochs, &planted_splits, 7);
-    let fate: Vec<usize> = (0..k).map(|a| if a < 3 { 1 } else if a < 6 { 7 } else { 4 }).collect();
+    let fate: Vec<usize> = (0..k)
+        .map(|a| {
+            if a < 3 {
+                1
+            } else if a < 6 {
+                7
+            } else {
+                4
+            }
+        })
+        .collect();
     let l = labels_for(epochs.len(), k, &fate);
     let x = gaussian(20, d, 1.0, 9);
     let digits: Vec<usize> = (0..20).map(|i| i % 10).collect();
     let tol = 0.05;
-    let an = landscape::analyze_arrays(&epochs, m.view(), l.view(), x.view(), &digits, None, tol, Options::default()).unwrap();
+    let an = landscape::analyze_arrays(
+        &epochs,
+        m.view(),
+        l.view(),
+        x.view(),
+        &digits,
+        None,
+        tol,
+        Options::default(),
+    )
+    .unwrap();
     let sp = &an.tree.splits;
     assert_eq!(sp.len(), 3, "{sp:#?}");
     assert_eq!(sp[0].epoch, 150);
     let members = |id: usize| an.tree.nodes[id].members.clone();
     assert_eq!(members(sp[0].parent), (0..12).collect::<Vec<_>>());
-    assert_eq!(sp[0].children.iter().map(|&c| members(c)).collect::<Vec<_>>(), vec![(0..6).collect::<Vec<_>>(), (6..12).collect()]);
-    let mut later: Vec<(usize, Vec<Vec<usize>>)> =
-        sp[1..].iter().map(|s| (s.epoch, s.children.iter().map(|&c| members(c)).collect())).collect();
+    assert_eq!(
+        sp[0].children.iter().map(|&c| members(c)).collect::<Vec<_>>(),
+        vec![(0..6).collect::<Vec<_>>(), (6..12).collect()]
+    );
+    let mut later: Vec<(usize, Vec<Vec<usize>>)> = sp[1..]
+        .iter()
+        .map(|s| (s.epoch, s.children.iter().map(|&c| members(c)).collect()))
+        .collect();
     later.sort();
     assert_eq!(later[0], (300, vec![vec![0, 1, 2], vec![3, 4, 5]]));
     assert_eq!(later[1], (300, vec![vec![6, 7, 8, 9, 10], vec![11]]));
     // node spans and the tree shape
     let root = an.tree.root().unwrap();
-    assert_eq!((an.tree.nodes[root].epoch_start, an.tree.nodes[root].epoch_end), (0, 140));
+    assert_eq!(
+        (an.tree.nodes[root].epoch_start, an.tree.nodes[root].epoch_end),
+        (0, 140)
+    );
     assert_eq!(an.tree.leaves(), 4);
     assert_eq!(an.tree.nodes.len(), 7);
     // clade array matches the membership of the leaves at the end
@@ -158,10 +207,18 @@ fn planted_splits_are_recovered_exactly() {
     assert!((an.mixed[0] - 1.0).abs() < 1e-12 && an.mixed[last] == 0.0);
     // Newick: root with two children, the first of them split again
     let nwk = an.tree.newick();
-    assert!(nwk.starts_with("((n3_") && nwk.trim_end().ends_with(":150;"), "{nwk}");
+    assert!(
+        nwk.starts_with("((n3_") && nwk.trim_end().ends_with(":150;"),
+        "{nwk}"
+    );
     assert!(an.report().contains("3 splits, 4 leaves"));
     // learning order without a model: first_memory_epoch only
-    let lo: Vec<_> = an.learning_order.iter().filter(|o| o.first_memory_epoch.is_some()).map(|o| o.class).collect();
+    let lo: Vec<_> = an
+        .learning_order
+        .iter()
+        .filter(|o| o.first_memory_epoch.is_some())
+        .map(|o| o.class)
+        .collect();
     assert_eq!(lo, vec![1, 4, 7]);
     assert!(an.recognition.is_none() && an.learning_order.iter().all(|o| o.learned_epoch.is_none()));
 }
@@ -173,7 +230,10 @@ fn three_way_split_and_no_split() {
     let m = planted(k, d, &epochs, &[(100, vec![3, 4, 5]), (100, vec![6, 7, 8])], 11);
     let mut tr = CladeTracker::new(0.05);
     for t in 0..epochs.len() {
-        tr.push(&landscape::splits::rms_distances_sq(m.index_axis(Axis(0), t), faer::Par::Seq));
+        tr.push(&landscape::splits::rms_distances_sq(
+            m.index_axis(Axis(0), t),
+            faer::Par::Seq,
+        ));
     }
     assert_eq!(tr.splits.len(), 1);
     assert_eq!(tr.splits[0].frame, 5);
@@ -183,7 +243,17 @@ fn three_way_split_and_no_split() {
     let l = labels_for(epochs.len(), k, &[2; 9]);
     let x = gaussian(10, d, 1.0, 1);
     let digits: Vec<usize> = (0..10).collect();
-    let an = landscape::analyze_arrays(&epochs, m.view(), l.view(), x.view(), &digits, None, 0.05, Options::default()).unwrap();
+    let an = landscape::analyze_arrays(
+        &epochs,
+        m.view(),
+        l.view(),
+        x.view(),
+        &digits,
+        None,
+        0.05,
+        Options::default(),
+    )
+    .unwrap();
     assert_eq!(an.tree.nodes.len(), 1);
     assert!(an.tree.splits.is_empty());
     assert_eq!(an.tree.nodes[0].members.len(), 9);
@@ -202,7 +272,10 @@ fn spread_initial_state_gets_a_virtual_root() {
     }
     let mut tr = CladeTracker::new(0.05);
     for t in 0..3 {
-        tr.push(&landscape::splits::rms_distances_sq(m.index_axis(Axis(0), t), faer::Par::Seq));
+        tr.push(&landscape::splits::rms_distances_sq(
+            m.index_axis(Axis(0), t),
+            faer::Par::Seq,
+        ));
     }
     assert!(tr.clades[0].is_virtual);
     assert_eq!(tr.clades[0].children.len(), 4);
@@ -243,10 +316,21 @@ fn learning_order_fixes_the_never_learned_bug_and_ranks_ties() {
     counts[[0, 5]] = 20; // "recognised" by chance at the initial state only: still never learned
     counts.slice_mut(s![.., 6]).fill(20); // learned throughout: epoch 0
     counts.slice_mut(s![.., 0]).fill(4);
-    let labels = Array3::from_shape_fn((4, 3, 10), |(t, a, c)| if t >= 2 && a == 0 && c == 3 { 0.6 } else { 0.0 });
+    let labels = Array3::from_shape_fn(
+        (4, 3, 10),
+        |(t, a, c)| if t >= 2 && a == 0 && c == 3 { 0.6 } else { 0.0 },
+    );
     let sizes = vec![20, 20, 20, 20, 20, 20, 20, 0, 0, 0];
-    let lo = order::learning_order(&epochs, |t| labels.index_axis(Axis(0), t), Some(counts.view()), &sizes, 0.25, 0.5);
-    let got: Vec<(usize, Option<usize>, Option<f64>)> = lo.iter().map(|o| (o.class, o.learned_epoch, o.rank)).collect();
+    let lo = order::learning_order(
+        &epochs,
+        |t| labels.index_axis(Axis(0), t),
+        Some(counts.view()),
+        &sizes,
+        0.25,
+        0.5,
+    );
+    let got: Vec<(usize, Option<usize>, Option<f64>)> =
+        lo.iter().map(|o| (o.class, o.learned_epoch, o.rank)).collect();
     assert_eq!(
         got,
         vec![
@@ -259,19 +343,28 @@ fn learning_order_fixes_the_never_learned_bug_and_ranks_ties() {
             (5, None, Some(6.5)),
         ]
     );
-    assert_eq!(lo.iter().find(|o| o.class == 3).unwrap().first_memory_epoch, Some(20));
+    assert_eq!(
+        lo.iter().find(|o| o.class == 3).unwrap().first_memory_epoch,
+        Some(20)
+    );
     assert_eq!(lo.iter().find(|o| o.class == 1).unwrap().first_memory_epoch, None);
     assert_eq!(order::learned_threshold(20, 0.25), 5);
     assert_eq!(order::learned_threshold(21, 0.25), 6);
     // JSON: never is null, not 0
     let j = serde_json::to_string(&lo[5]).unwrap();
-    assert!(j.contains("\"class\":0") && j.contains("\"learned_epoch\":null"), "{j}");
+    assert!(
+        j.contains("\"class\":0") && j.contains("\"learned_epoch\":null"),
+        "{j}"
+    );
 }
 
 #[test]
 fn kendall_tau_matches_known_values() {
     assert_eq!(ensemble::kendall_tau_b(&[1., 2., 3., 4.], &[1., 2., 3., 4.]), 1.0);
-    assert_eq!(ensemble::kendall_tau_b(&[1., 2., 3., 4.], &[4., 3., 2., 1.]), -1.0);
+    assert_eq!(
+        ensemble::kendall_tau_b(&[1., 2., 3., 4.], &[4., 3., 2., 1.]),
+        -1.0
+    );
     // scipy.stats.kendalltau([1,2,3,4,5],[3,1,2,5,4]) = 0.4
     assert!((ensemble::kendall_tau_b(&[1., 2., 3., 4., 5.], &[3., 1., 2., 5., 4.]) - 0.4).abs() < 1e-12);
     // with ties: scipy.stats.kendalltau([1,1,2,3],[1,2,2,3]) = 0.8
@@ -285,8 +378,15 @@ fn recognition_uses_the_model_rule() {
     let digits: Vec<usize> = (0..20).map(|i| i / 2).collect();
     let m = gaussian(6, 30, 0.5, 4);
     let l = gaussian(6, 10, 0.5, 5).mapv(f64::tanh);
-    let params = Params { n: 3.0, m: 3.0, temperature: 2.0 };
-    let r = identity::Recognizer { form: Form::LabelWeighted, params };
+    let params = Params {
+        n: 3.0,
+        m: 3.0,
+        temperature: 2.0,
+    };
+    let r = identity::Recognizer {
+        form: Form::LabelWeighted,
+        params,
+    };
     let got = r.counts(m.view(), l.view(), x.view(), &digits, faer::Par::Seq);
     let s = model::label_weighted_outputs(m.view(), l.view(), x.view(), &params, faer::Par::Seq);
     let mut expect = vec![0; 10];
@@ -300,12 +400,22 @@ fn recognition_uses_the_model_rule() {
     assert_eq!(got, expect);
 }
 
-fn write_run_folder(dir: &Path, epochs: &[usize], m: &Array3<f64>, l: &Array3<f64>, x: &Array2<f64>, digits: &[usize]) {
+fn write_run_folder(
+    dir: &Path,
+    epochs: &[usize],
+    m: &Array3<f64>,
+    l: &Array3<f64>,
+    x: &Array2<f64>,
+    digits: &[usize],
+) {
     std::fs::create_dir_all(dir).unwrap();
     let cfg = waddington::config::RunConfig::default();
     std::fs::write(dir.join("config.toml"), cfg.to_toml()).unwrap();
-    x.write_npy(std::fs::File::create(dir.join("samples.npy")).unwrap()).unwrap();
-    waddington::data::targets_for(digits).write_npy(std::fs::File::create(dir.join("targets.npy")).unwrap()).unwrap();
+    x.write_npy(std::fs::File::create(dir.join("samples.npy")).unwrap())
+        .unwrap();
+    waddington::data::targets_for(digits)
+        .write_npy(std::fs::File::create(dir.join("targets.npy")).unwrap())
+        .unwrap();
     let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(dir.join("trajectory.npz")).unwrap());
     let e: Array1<i64> = epochs.iter().map(|&v| v as i64).collect();
     w.add_array("epochs", &e).unwrap();
@@ -319,18 +429,44 @@ fn run_folder_streaming_equals_arrays_and_outputs_are_complete() {
     let (k, d) = (10, 784);
     let epochs: Vec<usize> = (0..=300).step_by(10).collect();
     let m = planted(k, d, &epochs, &[(100, (5..10).collect())], 21).mapv(|v| v - 0.003);
-    let fate: Vec<usize> = (0..k).map(|a| if a < 5 { 1 } else if a < 8 { 7 } else { 9 }).collect();
+    let fate: Vec<usize> = (0..k)
+        .map(|a| {
+            if a < 5 {
+                1
+            } else if a < 8 {
+                7
+            } else {
+                9
+            }
+        })
+        .collect();
     let l = labels_for(epochs.len(), k, &fate);
     let x = gaussian(20, d, 0.5, 22).mapv(f64::tanh);
     let digits: Vec<usize> = (0..20).map(|i| i / 2).collect();
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     write_run_folder(&run, &epochs, &m, &l, &x, &digits);
-    let opts = Options { chunk: 7, ..Options::default() };
+    let opts = Options {
+        chunk: 7,
+        ..Options::default()
+    };
     let a = landscape::analyze_run_dir(&run, &opts).unwrap();
     let cfg = waddington::config::RunConfig::default();
-    let rec = identity::Recognizer { form: cfg.model.form, params: cfg.params() };
-    let b = landscape::analyze_arrays(&epochs, m.view(), l.view(), x.view(), &digits, Some(rec), 10.0 * 0.005, Options::default()).unwrap();
+    let rec = identity::Recognizer {
+        form: cfg.model.form,
+        params: cfg.params(),
+    };
+    let b = landscape::analyze_arrays(
+        &epochs,
+        m.view(),
+        l.view(),
+        x.view(),
+        &digits,
+        Some(rec),
+        10.0 * 0.005,
+        Options::default(),
+    )
+    .unwrap();
     assert_eq!(a.alpha, b.alpha);
     assert_eq!(a.recognition, b.recognition);
     assert_eq!(a.tree, b.tree);
@@ -339,15 +475,24 @@ fn run_folder_streaming_equals_arrays_and_outputs_are_complete() {
     // outputs
     landscape::io::analyze_and_write(&run, &opts, None, false).unwrap();
     let out = run.join("analysis");
-    for f in ["summary.json", "landscape.npz", "tree.json", "tree.nwk", "tree.csv", "report.txt"] {
+    for f in [
+        "summary.json",
+        "landscape.npz",
+        "tree.json",
+        "tree.nwk",
+        "tree.csv",
+        "report.txt",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["learning_order"].as_array().unwrap().len(), 10);
     assert!(summary["learning_order"][0].get("first_memory_epoch").is_some());
     assert!(summary["learning_order"][0].get("learned_epoch").is_some());
     assert_eq!(summary["splits"][0]["epoch"], 100);
-    let mut npz = ndarray_npy::NpzReader::new(std::fs::File::open(out.join("landscape.npz")).unwrap()).unwrap();
+    let mut npz =
+        ndarray_npy::NpzReader::new(std::fs::File::open(out.join("landscape.npz")).unwrap()).unwrap();
     let alpha: Array3<f64> = npz.by_name("alpha").unwrap();
     assert_eq!(alpha.dim(), (31, 10, 20));
     let ac: Array3<f64> = npz.by_name("alpha_class").unwrap();
@@ -370,14 +515,29 @@ fn run_folder_streaming_equals_arrays_and_outputs_are_complete() {
     let run2 = tmp.path().join("run2");
     write_run_folder(&run2, &epochs, &m, &l, &x, &digits);
     let ens = tmp.path().join("ens");
-    let o = common::bin().arg("analyze").arg(&run).arg(&run2).output().unwrap();
+    let o = common::bin()
+        .arg("analyze")
+        .arg(&run)
+        .arg(&run2)
+        .output()
+        .unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--out"));
-    let o = common::bin().arg("analyze").arg(&run).arg(&run2).arg("--out").arg(&ens).arg("--overwrite").output().unwrap();
+    let o = common::bin()
+        .arg("analyze")
+        .arg(&run)
+        .arg(&run2)
+        .arg("--out")
+        .arg(&ens)
+        .arg("--overwrite")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ens.join("ensemble.json")).unwrap()).unwrap();
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ens.join("ensemble.json")).unwrap()).unwrap();
     assert_eq!(e["mean_tree_agreement"], 1.0);
     assert_eq!(e["runs"].as_array().unwrap().len(), 2);
-    let mut npz = ndarray_npy::NpzReader::new(std::fs::File::open(ens.join("ensemble.npz")).unwrap()).unwrap();
+    let mut npz =
+        ndarray_npy::NpzReader::new(std::fs::File::open(ens.join("ensemble.npz")).unwrap()).unwrap();
     let f: Array3<f64> = npz.by_name("fate_given_state").unwrap();
     assert_eq!(f.dim(), (31, 10, 10));
 }
@@ -398,12 +558,51 @@ fn bad_run_folders_are_reported_by_name() {
     assert!(err.contains("labels") && err.contains("trajectory.npz"), "{err}");
     assert!(!run.join("analysis").exists());
     // missing folder
-    let o = common::bin().arg("analyze").arg(tmp.path().join("nope")).output().unwrap();
+    let o = common::bin()
+        .arg("analyze")
+        .arg(tmp.path().join("nope"))
+        .output()
+        .unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("config.toml"));
     // bad tolerance
     let l = Array3::<f64>::zeros((2, 3, 10));
     write_run_folder(&run, &epochs, &m, &l, &x, &digits);
-    let o = common::bin().arg("analyze").arg(&run).arg("--tolerance=-1").output().unwrap();
+    let o = common::bin()
+        .arg("analyze")
+        .arg(&run)
+        .arg("--tolerance=-1")
+        .output()
+        .unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("tolerance"));
     let _ = Tolerance::Absolute(1.0);
+}
+
+#[test]
+fn a_continuously_spreading_cloud_splits_when_wider_than_two_tolerances() {
+    // 20 memories on a line with gaps g(t) = 0.0005·t/10 (RMS), the gap between 9 and 10 1.5× wider:
+    // no gap ever reaches τ = 0.05, but the diameter 19.5·g exceeds 2τ first at t = 110.
+    let (k, d) = (20, 16);
+    let epochs: Vec<usize> = (0..=150).step_by(10).collect();
+    let dir = Array1::from_elem(d, 1.0); // unit RMS
+    let mut tr = CladeTracker::new(0.05);
+    let mut chain = CladeTracker::with_diameter(0.05, f64::INFINITY);
+    for &e in &epochs {
+        let g = 0.0005 * e as f64 / 10.0;
+        let m = Array2::from_shape_fn((k, d), |(a, i)| {
+            let pos = if a <= 9 { a as f64 } else { a as f64 + 0.5 };
+            -0.003 + pos * g * dir[i]
+        });
+        let dsq = landscape::splits::rms_distances_sq(m.view(), faer::Par::Seq);
+        tr.push(&dsq);
+        chain.push(&dsq);
+    }
+    assert!(chain.splits.is_empty(), "single linkage alone chains the cloud");
+    assert_eq!(tr.splits.len(), 1);
+    assert_eq!(epochs[tr.splits[0].frame], 110);
+    let kids: Vec<Vec<usize>> = tr.splits[0]
+        .children
+        .iter()
+        .map(|&c| tr.clades[c].members.clone())
+        .collect();
+    assert_eq!(kids, vec![(0..10).collect::<Vec<_>>(), (10..20).collect()]);
 }

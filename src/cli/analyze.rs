@@ -50,7 +50,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         println!("wrote {}", out.display());
     } else {
         let Some(out) = a.out else {
-            anyhow::bail!("--out DIR is required when several run folders are analysed (the ensemble summary goes there)");
+            anyhow::bail!(
+                "--out DIR is required when several run folders are analysed (the ensemble summary goes there)"
+            );
         };
         let e = landscape::io::analyze_ensemble(&a.runs, &options, &out, a.overwrite)?;
         print!("{}", landscape::io::ensemble_report(&e));

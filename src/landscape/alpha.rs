@@ -32,7 +32,10 @@ impl Decomposition {
             ));
         }
         if let Some(&d) = digits.iter().find(|&&d| d >= CLASSES) {
-            return Err(Error::invalid("sample classes", format!("class {d} is not in 0..=9")));
+            return Err(Error::invalid(
+                "sample classes",
+                format!("class {d} is not in 0..=9"),
+            ));
         }
         let x = samples.as_standard_layout();
         let pinv = linalg::pinv(x.view())?;

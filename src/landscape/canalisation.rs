@@ -7,7 +7,9 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 /// Deviation of every memory from the mean memory (spec §3.10, `plot_canalization.py`):
 /// D_μ = Σ_i |M̄_i − M_{μ,i}| (L1), M̄ the mean over all K memories (length K).
 pub fn deviation_from_mean(memories: ArrayView2<f64>) -> Array1<f64> {
-    let mean = memories.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(memories.ncols()));
+    let mean = memories
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(memories.ncols()));
     memories.map_axis(Axis(1), |m| m.iter().zip(&mean).map(|(a, b)| (a - b).abs()).sum())
 }
 
@@ -90,8 +92,16 @@ pub fn co_travel(assignment: &[Vec<usize>], fate: &[usize]) -> CoTravel {
                 }
             }
         }
-        together.push(if same_n > 0 { same_in as f64 / same_n as f64 } else { 1.0 });
-        mixed.push(if diff_n > 0 { diff_in as f64 / diff_n as f64 } else { 0.0 });
+        together.push(if same_n > 0 {
+            same_in as f64 / same_n as f64
+        } else {
+            1.0
+        });
+        mixed.push(if diff_n > 0 {
+            diff_in as f64 / diff_n as f64
+        } else {
+            0.0
+        });
         pure.push(p);
     }
     let e = assignment.len();

@@ -60,7 +60,10 @@ impl RunDigest {
     }
 
     fn learned(&self, c: usize) -> Option<Option<usize>> {
-        self.learning_order.iter().find(|o| o.class == c && o.rank.is_some()).map(|o| o.learned_epoch)
+        self.learning_order
+            .iter()
+            .find(|o| o.class == c && o.rank.is_some())
+            .map(|o| o.learned_epoch)
     }
 
     /// Per pair of final identities (c < d, both present): the first epoch from which no memory of
@@ -73,7 +76,12 @@ impl RunDigest {
             for &d in &present[i + 1..] {
                 let shares = |t: usize| {
                     (0..k).any(|x| {
-                        self.fate[x] == c && (0..k).any(|y| self.fate[y] == d && self.clade[[t, x]] >= 0 && self.clade[[t, x]] == self.clade[[t, y]])
+                        self.fate[x] == c
+                            && (0..k).any(|y| {
+                                self.fate[y] == d
+                                    && self.clade[[t, x]] >= 0
+                                    && self.clade[[t, x]] == self.clade[[t, y]]
+                            })
                     })
                 };
                 let mut t = e;
@@ -86,6 +94,9 @@ impl RunDigest {
         out
     }
 }
+
+/// Divergence epochs of class pairs of one run.
+type Divergences = Vec<((usize, usize), Option<usize>)>;
 
 /// Kendall's τ-b between two paired samples (ties handled; NaN if either is constant).
 pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> f64 {
@@ -109,7 +120,11 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> f64 {
         }
     }
     let denom = ((conc + disc + tx) * (conc + disc + ty)).sqrt();
-    if denom > 0.0 { (conc - disc) / denom } else { f64::NAN }
+    if denom > 0.0 {
+        (conc - disc) / denom
+    } else {
+        f64::NAN
+    }
 }
 
 /// Learning-order statistics of one class over the runs.
@@ -169,7 +184,11 @@ fn off_diag_mean(m: &[Vec<f64>]) -> f64 {
         .map(|(i, j)| m[i][j])
         .filter(|x| x.is_finite())
         .collect();
-    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 /// Ensemble statistics plus the fate table P(final identity | clade state at epoch t)
@@ -179,8 +198,11 @@ pub fn ensemble(runs: &[RunDigest]) -> Result<(Ensemble, Array3<f64>)> {
     if runs.is_empty() {
         return Err(Error::invalid("runs", "an ensemble needs at least one run"));
     }
-    let classes: Vec<usize> = (0..CLASSES).filter(|&c| runs.iter().all(|r| r.learned(c).is_some())).collect();
-    let times = |r: &RunDigest| -> Vec<Option<usize>> { classes.iter().map(|&c| r.learned(c).flatten()).collect() };
+    let classes: Vec<usize> = (0..CLASSES)
+        .filter(|&c| runs.iter().all(|r| r.learned(c).is_some()))
+        .collect();
+    let times =
+        |r: &RunDigest| -> Vec<Option<usize>> { classes.iter().map(|&c| r.learned(c).flatten()).collect() };
     let ranks: Vec<Vec<f64>> = runs.iter().map(|r| fractional_ranks(&times(r))).collect();
     let mut stats: Vec<ClassStats> = classes
         .iter()
@@ -188,9 +210,16 @@ pub fn ensemble(runs: &[RunDigest]) -> Result<(Ensemble, Array3<f64>)> {
         .map(|(i, &c)| {
             let rk: Vec<f64> = ranks.iter().map(|r| r[i]).collect();
             let (mean_rank, sd_rank) = mean_sd(&rk);
-            let learned: Vec<f64> = runs.iter().filter_map(|r| r.learned(c).flatten()).map(|e| e as f64).collect();
-            let committed: Vec<f64> =
-                runs.iter().filter_map(|r| r.committed_epoch.get(c).copied().flatten()).map(|e| e as f64).collect();
+            let learned: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.learned(c).flatten())
+                .map(|e| e as f64)
+                .collect();
+            let committed: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.committed_epoch.get(c).copied().flatten())
+                .map(|e| e as f64)
+                .collect();
             let (ml, sl) = mean_sd(&learned);
             ClassStats {
                 class: c,
@@ -207,7 +236,13 @@ pub fn ensemble(runs: &[RunDigest]) -> Result<(Ensemble, Array3<f64>)> {
     stats.sort_by(|a, b| a.mean_rank.total_cmp(&b.mean_rank).then(a.class.cmp(&b.class)));
     let run_orders = runs
         .iter()
-        .map(|r| r.learning_order.iter().filter(|o| o.rank.is_some()).map(|o| o.class).collect())
+        .map(|r| {
+            r.learning_order
+                .iter()
+                .filter(|o| o.rank.is_some())
+                .map(|o| o.class)
+                .collect()
+        })
         .collect();
     let key = |t: Option<usize>| t.map_or(f64::INFINITY, |v| v as f64);
     let r = runs.len();
@@ -222,7 +257,7 @@ pub fn ensemble(runs: &[RunDigest]) -> Result<(Ensemble, Array3<f64>)> {
                 .collect()
         })
         .collect();
-    let div: Vec<Vec<((usize, usize), Option<usize>)>> = runs.iter().map(|r| r.divergence_epochs()).collect();
+    let div: Vec<Divergences> = runs.iter().map(|r| r.divergence_epochs()).collect();
     let tree_agreement: Vec<Vec<f64>> = (0..r)
         .map(|i| {
             (0..r)
@@ -239,12 +274,18 @@ pub fn ensemble(runs: &[RunDigest]) -> Result<(Ensemble, Array3<f64>)> {
                 .collect()
         })
         .collect();
-    let common_epochs: Vec<usize> =
-        runs[0].epochs.iter().copied().filter(|e| runs.iter().all(|r| r.epochs.binary_search(e).is_ok())).collect();
+    let common_epochs: Vec<usize> = runs[0]
+        .epochs
+        .iter()
+        .copied()
+        .filter(|e| runs.iter().all(|r| r.epochs.binary_search(e).is_ok()))
+        .collect();
     let mut counts = Array3::<f64>::zeros((common_epochs.len(), CLASSES, CLASSES));
     for run in runs {
         for (ti, e) in common_epochs.iter().enumerate() {
-            let Ok(t) = run.epochs.binary_search(e) else { continue };
+            let Ok(t) = run.epochs.binary_search(e) else {
+                continue;
+            };
             for (m, &fate) in run.fate.iter().enumerate() {
                 let c = run.clade_state[[t, m]];
                 if c >= 0 {

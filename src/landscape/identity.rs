@@ -29,7 +29,12 @@ pub fn dominant_class(alpha_class: ArrayView1<f64>) -> usize {
 /// (at most three, largest first), e.g. "0.48·(4) + 0.47·(9)"; the largest one if none is.
 pub fn describe_alpha(alpha_class: ArrayView1<f64>) -> String {
     let mut idx: Vec<usize> = (0..alpha_class.len()).collect();
-    idx.sort_by(|&a, &b| alpha_class[b].abs().total_cmp(&alpha_class[a].abs()).then(a.cmp(&b)));
+    idx.sort_by(|&a, &b| {
+        alpha_class[b]
+            .abs()
+            .total_cmp(&alpha_class[a].abs())
+            .then(a.cmp(&b))
+    });
     let mut parts: Vec<String> = Vec::new();
     for (k, &d) in idx.iter().enumerate() {
         let v = alpha_class[d];

@@ -47,26 +47,37 @@ pub fn read_npy_header(r: &mut impl Read, what: &Path) -> Result<NpyHeader> {
     let h = String::from_utf8_lossy(&h);
     let descr_ok = h.contains("'descr': '<f8'") || h.contains("\"descr\": \"<f8\"");
     if !descr_ok {
-        return Err(bad(&format!("expected little-endian float64 ('<f8'), header is {h}")));
+        return Err(bad(&format!(
+            "expected little-endian float64 ('<f8'), header is {h}"
+        )));
     }
     if h.contains("'fortran_order': True") {
         return Err(bad("Fortran-ordered arrays are not supported; expected C order"));
     }
-    let start = h.find("'shape': (").ok_or_else(|| bad("no shape in the .npy header"))? + 10;
-    let end = start + h[start..].find(')').ok_or_else(|| bad("malformed shape in the .npy header"))?;
+    let start = h
+        .find("'shape': (")
+        .ok_or_else(|| bad("no shape in the .npy header"))?
+        + 10;
+    let end = start
+        + h[start..]
+            .find(')')
+            .ok_or_else(|| bad("malformed shape in the .npy header"))?;
     let shape = h[start..end]
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| bad(&format!("malformed shape entry `{s}`"))))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(&format!("malformed shape entry `{s}`")))
+        })
         .collect::<Result<Vec<usize>>>()?;
     Ok(NpyHeader { shape })
 }
 
 fn open_member(path: &Path, name: &str) -> Result<(zip::ZipArchive<BufReader<File>>, String)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| Error::format(path, format!("not an .npz archive: {e}")))?;
+    let archive = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| Error::format(path, format!("not an .npz archive: {e}")))?;
     let entry = [format!("{name}.npy"), name.to_string()]
         .into_iter()
         .find(|n| archive.index_for_name(n).is_some())
@@ -90,7 +101,11 @@ pub fn stream_frames(
         .map_err(|e| Error::format(path, format!("array `{name}`: {e}")))?;
     let header = read_npy_header(&mut r, &what)?;
     let [e, k, d] = header.shape[..] else {
-        return Err(Error::shape(format!("`{name}` in {}", path.display()), "(E, K, D)", &header.shape));
+        return Err(Error::shape(
+            format!("`{name}` in {}", path.display()),
+            "(E, K, D)",
+            &header.shape,
+        ));
     };
     let chunk = chunk.max(1);
     let mut bytes = vec![0u8; chunk * k * d * 8];
@@ -104,8 +119,12 @@ pub fn stream_frames(
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
             .collect();
-        let a = Array3::from_shape_vec((n, k, d), data).map_err(|err| Error::format(&what, err.to_string()))?;
-        npy::check_finite(&a, &format!("{name} ({}), frames {start}..{}", what.display(), start + n))?;
+        let a =
+            Array3::from_shape_vec((n, k, d), data).map_err(|err| Error::format(&what, err.to_string()))?;
+        npy::check_finite(
+            &a,
+            &format!("{name} ({}), frames {start}..{}", what.display(), start + n),
+        )?;
         f(start, a)?;
         start += n;
     }
@@ -147,7 +166,11 @@ impl RunFolder {
         if targets.nrows() != samples.nrows() || targets.ncols() != crate::data::CLASSES {
             return Err(Error::shape(
                 format!("targets ({})", dir.join("targets.npy").display()),
-                format!("({}, {}) (one ±1 row per sample)", samples.nrows(), crate::data::CLASSES),
+                format!(
+                    "({}, {}) (one ±1 row per sample)",
+                    samples.nrows(),
+                    crate::data::CLASSES
+                ),
                 targets.shape(),
             ));
         }
@@ -156,7 +179,11 @@ impl RunFolder {
         let mut npz = npy::open_npz(&tpath)?;
         let epochs: Vec<usize> = npy::npz_int(&mut npz, &tpath, "epochs")?
             .iter()
-            .map(|&e| usize::try_from(e).map_err(|_| Error::invalid("epochs", format!("negative epoch {e} in {}", tpath.display()))))
+            .map(|&e| {
+                usize::try_from(e).map_err(|_| {
+                    Error::invalid("epochs", format!("negative epoch {e} in {}", tpath.display()))
+                })
+            })
             .collect::<Result<_>>()?;
         let labels = npy::npz_f64(&mut npz, &tpath, "labels")?
             .into_dimensionality::<Ix3>()
@@ -196,12 +223,21 @@ pub fn analyze_run_dir(dir: &Path, options: &Options) -> Result<Analysis> {
     if shape != [run.epochs.len(), k, d] {
         return Err(Error::shape(
             format!("memories ({})", tpath.display()),
-            format!("({}, {k}, {d}) matching `epochs`, `labels` and samples.npy", run.epochs.len()),
+            format!(
+                "({}, {k}, {d}) matching `epochs`, `labels` and samples.npy",
+                run.epochs.len()
+            ),
             &shape,
         ));
     }
     let tol = options.tolerance.resolve(run.config.train.rate);
-    let mut an = Analyzer::new(run.samples.view(), &run.digits, Some(run.recognizer()), tol, options.clone())?;
+    let mut an = Analyzer::new(
+        run.samples.view(),
+        &run.digits,
+        Some(run.recognizer()),
+        tol,
+        options.clone(),
+    )?;
     stream_frames(&tpath, "memories", options.chunk, |start, chunk| {
         let f = chunk.len_of(Axis(0));
         let labels = run.labels.slice(ndarray::s![start..start + f, .., ..]);
@@ -329,7 +365,12 @@ fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
     v.iter().map(|x| x.map_or(-1, |e| e as i64)).collect()
 }
 
-fn add<S, D>(w: &mut NpzWriter<std::io::BufWriter<File>>, path: &Path, name: &str, a: &ndarray::ArrayBase<S, D>) -> Result<()>
+fn add<S, D>(
+    w: &mut NpzWriter<std::io::BufWriter<File>>,
+    path: &Path,
+    name: &str,
+    a: &ndarray::ArrayBase<S, D>,
+) -> Result<()>
 where
     S: ndarray::Data,
     S::Elem: ndarray_npy::WritableElement,
@@ -364,21 +405,44 @@ pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
     }
     let rc: Array1<i64> = a.reconstruction_count.iter().map(|&c| c as i64).collect();
     add(&mut w, &npz_path, "reconstruction_count", &rc)?;
-    add(&mut w, &npz_path, "reconstruction_tolerance", &ndarray::arr0(a.reconstruction_tolerance))?;
+    add(
+        &mut w,
+        &npz_path,
+        "reconstruction_tolerance",
+        &ndarray::arr0(a.reconstruction_tolerance),
+    )?;
     add(&mut w, &npz_path, "clade", &a.clade)?;
-    add(&mut w, &npz_path, "fate", &a.fate.iter().map(|&f| f as i64).collect::<Array1<i64>>())?;
+    add(
+        &mut w,
+        &npz_path,
+        "fate",
+        &a.fate.iter().map(|&f| f as i64).collect::<Array1<i64>>(),
+    )?;
     add(&mut w, &npz_path, "deviation_from_mean", &a.deviation_from_mean)?;
     add(&mut w, &npz_path, "global_dispersion", &a.global_dispersion)?;
-    add(&mut w, &npz_path, "within_clade_dispersion", &a.within_clade_dispersion)?;
+    add(
+        &mut w,
+        &npz_path,
+        "within_clade_dispersion",
+        &a.within_clade_dispersion,
+    )?;
     add(&mut w, &npz_path, "participation_ratio", &a.participation_ratio)?;
     add(&mut w, &npz_path, "together", &a.together)?;
     add(&mut w, &npz_path, "mixed", &a.mixed)?;
-    add(&mut w, &npz_path, "commitment_epoch", &opt_i64(&a.commitment_epoch))?;
+    add(
+        &mut w,
+        &npz_path,
+        "commitment_epoch",
+        &opt_i64(&a.commitment_epoch),
+    )?;
     add(&mut w, &npz_path, "node_memory_start", &a.node_memory_start)?;
     add(&mut w, &npz_path, "node_memory_end", &a.node_memory_end)?;
-    let fates = Array2::from_shape_fn((a.tree.nodes.len(), crate::data::CLASSES), |(i, c)| a.tree.nodes[i].fate[c]);
+    let fates = Array2::from_shape_fn((a.tree.nodes.len(), crate::data::CLASSES), |(i, c)| {
+        a.tree.nodes[i].fate[c]
+    });
     add(&mut w, &npz_path, "node_fate", &fates)?;
-    w.finish().map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    w.finish()
+        .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
     let write_text = |name: &str, text: String| -> Result<()> {
         let p = out.join(name);
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
@@ -405,7 +469,12 @@ mod erased {
 }
 
 /// Analyse the run folder `dir` and write its outputs into `out` (default `dir/analysis`).
-pub fn analyze_and_write(dir: &Path, options: &Options, out: Option<&Path>, overwrite: bool) -> Result<Analysis> {
+pub fn analyze_and_write(
+    dir: &Path,
+    options: &Options,
+    out: Option<&Path>,
+    overwrite: bool,
+) -> Result<Analysis> {
     let out = out.map_or_else(|| dir.join("analysis"), Path::to_path_buf);
     if out.join("summary.json").exists() && !overwrite {
         return Err(Error::Exists {
@@ -421,12 +490,18 @@ pub fn analyze_and_write(dir: &Path, options: &Options, out: Option<&Path>, over
 /// Analyse several run folders (each written to its own `analysis/`), then write the ensemble
 /// statistics into `out`: `ensemble.json` ([`super::ensemble::Ensemble`]) and `ensemble.npz`
 /// (`common_epochs` (T), `fate_given_state` (T×10×10), `kendall_tau` (R×R), `tree_agreement` (R×R)).
-pub fn analyze_ensemble(dirs: &[PathBuf], options: &Options, out: &Path, overwrite: bool) -> Result<super::ensemble::Ensemble> {
+pub fn analyze_ensemble(
+    dirs: &[PathBuf],
+    options: &Options,
+    out: &Path,
+    overwrite: bool,
+) -> Result<super::ensemble::Ensemble> {
     let json_path = out.join("ensemble.json");
     if json_path.exists() && !overwrite {
         return Err(Error::Exists {
             path: out.to_path_buf(),
-            message: "already holds an ensemble analysis (ensemble.json); pass --overwrite to replace it".into(),
+            message: "already holds an ensemble analysis (ensemble.json); pass --overwrite to replace it"
+                .into(),
         });
     }
     let mut digests = Vec::with_capacity(dirs.len());
@@ -445,7 +520,8 @@ pub fn analyze_ensemble(dirs: &[PathBuf], options: &Options, out: &Path, overwri
     let sq = |m: &Vec<Vec<f64>>| Array2::from_shape_fn((r, r), |(i, j)| m[i][j]);
     add(&mut w, &npz_path, "kendall_tau", &sq(&ens.kendall_tau))?;
     add(&mut w, &npz_path, "tree_agreement", &sq(&ens.tree_agreement))?;
-    w.finish().map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    w.finish()
+        .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
     let text = serde_json::to_string_pretty(&ens).map_err(|e| Error::format(&json_path, e.to_string()))?;
     std::fs::write(&json_path, text).map_err(|e| Error::io(&json_path, e))?;
     Ok(ens)
@@ -463,12 +539,26 @@ pub fn demo_report(dir: &Path) -> Result<String> {
 pub fn ensemble_report(e: &super::ensemble::Ensemble) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "Ensemble of {} runs: learning order by mean rank", e.runs.len());
+    let _ = writeln!(
+        out,
+        "Ensemble of {} runs: learning order by mean rank",
+        e.runs.len()
+    );
     let _ = writeln!(out, "  class  mean rank ± sd   mean learned epoch  never learned");
     for c in &e.learning_order {
-        let le = c.mean_learned_epoch.map_or("-".into(), |m| format!("{m:.0} ± {:.0}", c.sd_learned_epoch.unwrap_or(0.0)));
-        let _ = writeln!(out, "  {:>5}  {:>5.2} ± {:<5.2}  {:>18}  {:>13}", c.class, c.mean_rank, c.sd_rank, le, c.never_learned);
+        let le = c.mean_learned_epoch.map_or("-".into(), |m| {
+            format!("{m:.0} ± {:.0}", c.sd_learned_epoch.unwrap_or(0.0))
+        });
+        let _ = writeln!(
+            out,
+            "  {:>5}  {:>5.2} ± {:<5.2}  {:>18}  {:>13}",
+            c.class, c.mean_rank, c.sd_rank, le, c.never_learned
+        );
     }
-    let _ = writeln!(out, "Mean Kendall τ between runs: {:.3}; mean split-tree agreement: {:.3}", e.mean_kendall_tau, e.mean_tree_agreement);
+    let _ = writeln!(
+        out,
+        "Mean Kendall τ between runs: {:.3}; mean split-tree agreement: {:.3}",
+        e.mean_kendall_tau, e.mean_tree_agreement
+    );
     out
 }

@@ -194,7 +194,10 @@ impl Analyzer {
         options: Options,
     ) -> Result<Self> {
         if !(tol.is_finite() && tol > 0.0) {
-            return Err(Error::invalid("tolerance", format!("{tol} is not allowed; expected a finite RMS distance > 0")));
+            return Err(Error::invalid(
+                "tolerance",
+                format!("{tol} is not allowed; expected a finite RMS distance > 0"),
+            ));
         }
         Ok(Analyzer {
             decomposition: Decomposition::new(samples, digits)?,
@@ -243,7 +246,12 @@ impl Analyzer {
 
     /// Add a chunk of consecutive frames: `epochs` (F), memories (F×K×D), labels (F×K×10).
     /// Per-frame work runs in parallel (results do not depend on the thread count).
-    pub fn push_chunk(&mut self, epochs: &[usize], memories: ArrayView3<f64>, labels: ArrayView3<f64>) -> Result<()> {
+    pub fn push_chunk(
+        &mut self,
+        epochs: &[usize],
+        memories: ArrayView3<f64>,
+        labels: ArrayView3<f64>,
+    ) -> Result<()> {
         let (f, k, d) = memories.dim();
         if epochs.len() != f || labels.dim() != (f, k, CLASSES) {
             return Err(Error::shape(
@@ -253,18 +261,29 @@ impl Analyzer {
             ));
         }
         if d != self.samples.ncols() {
-            return Err(Error::shape("memories", format!("(…, {k}, {}) like the samples", self.samples.ncols()), memories.shape()));
+            return Err(Error::shape(
+                "memories",
+                format!("(…, {k}, {}) like the samples", self.samples.ncols()),
+                memories.shape(),
+            ));
         }
         if let Some(k0) = self.k
             && k0 != k
         {
-            return Err(Error::shape("memories", format!("(…, {k0}, {d}) as in earlier frames"), memories.shape()));
+            return Err(Error::shape(
+                "memories",
+                format!("(…, {k0}, {d}) as in earlier frames"),
+                memories.shape(),
+            ));
         }
         self.k = Some(k);
         let mut prev = self.epochs.last().copied();
         for &e in epochs {
             if prev.is_some_and(|p| e <= p) {
-                return Err(Error::invalid("epochs", format!("epoch {e} does not increase after {prev:?}")));
+                return Err(Error::invalid(
+                    "epochs",
+                    format!("epoch {e} does not increase after {prev:?}"),
+                ));
             }
             prev = Some(e);
         }
@@ -284,7 +303,11 @@ impl Analyzer {
 
     /// Add one frame (epoch, K×D memories, K×10 labels).
     pub fn push(&mut self, epoch: usize, memories: ArrayView2<f64>, labels: ArrayView2<f64>) -> Result<()> {
-        self.push_chunk(&[epoch], memories.insert_axis(Axis(0)), labels.insert_axis(Axis(0)))
+        self.push_chunk(
+            &[epoch],
+            memories.insert_axis(Axis(0)),
+            labels.insert_axis(Axis(0)),
+        )
     }
 
     fn track(&mut self, epoch: usize, r: &FrameResult, mem: ArrayView2<f64>) {
@@ -309,7 +332,8 @@ impl Analyzer {
             }
         }
         for id in before..self.tracker.clades.len() {
-            self.node_start.push(tree::mean_memory(mem, &self.tracker.clades[id].members));
+            self.node_start
+                .push(tree::mean_memory(mem, &self.tracker.clades[id].members));
             self.node_end.push(None);
             self.node_acc.push((0.0, 0.0, 0));
         }
@@ -338,7 +362,11 @@ impl Analyzer {
         if self.tracked_from.is_none() {
             return Err(Error::invalid(
                 "start_epoch",
-                format!("{} is after the last recorded epoch {}", self.options.start_epoch, self.epochs[e - 1]),
+                format!(
+                    "{} is after the last recorded epoch {}",
+                    self.options.start_epoch,
+                    self.epochs[e - 1]
+                ),
             ));
         }
         let tracked_from = self.tracked_from.unwrap_or(0);
@@ -350,7 +378,8 @@ impl Analyzer {
         let alpha = views(|r| r.alpha.view())?;
         let alpha_class = views(|r| r.alpha_class.view())?;
         let deviation: Vec<_> = self.frames.iter().map(|r| r.deviation.view()).collect();
-        let deviation_from_mean = stack(Axis(0), &deviation).map_err(|err| Error::invalid("frames", err.to_string()))?;
+        let deviation_from_mean =
+            stack(Axis(0), &deviation).map_err(|err| Error::invalid("frames", err.to_string()))?;
         let max_a: Vec<_> = self.frames.iter().map(|r| r.max_alpha.view()).collect();
         let max_alpha = stack(Axis(0), &max_a).map_err(|err| Error::invalid("frames", err.to_string()))?;
         let to_i64 = |f: &dyn Fn(&FrameResult) -> &Vec<usize>| {
@@ -375,9 +404,14 @@ impl Analyzer {
             self.options.memory_label_level,
         );
         let last_alpha = alpha.index_axis(Axis(0), e - 1);
-        let reconstruction_tolerance = alpha::reconstruction_tolerance(last_mem.view(), self.options.reconstruction_fraction);
-        let reconstruction_count =
-            alpha::reconstruction_counts(last_mem.view(), last_alpha, self.samples.view(), reconstruction_tolerance);
+        let reconstruction_tolerance =
+            alpha::reconstruction_tolerance(last_mem.view(), self.options.reconstruction_fraction);
+        let reconstruction_count = alpha::reconstruction_counts(
+            last_mem.view(),
+            last_alpha,
+            self.samples.view(),
+            reconstruction_tolerance,
+        );
         let fate = identity::dominant_labels(self.labels[e - 1].view());
 
         // clades and the tree (tracked records only)
@@ -389,18 +423,34 @@ impl Analyzer {
             }
         }
         for &id in &self.tracker.active {
-            self.node_end[id] = Some(tree::mean_memory(last_mem.view(), &self.tracker.clades[id].members));
+            self.node_end[id] = Some(tree::mean_memory(
+                last_mem.view(),
+                &self.tracker.clades[id].members,
+            ));
         }
         // virtual root: never existed as one state; its end equals its start
         let d = last_mem.ncols();
         let node_stats: Vec<(f64, f64)> = self
             .node_acc
             .iter()
-            .map(|&(ds, pr, n)| if n > 0 { (ds / n as f64, pr / n as f64) } else { (0.0, 0.0) })
+            .map(|&(ds, pr, n)| {
+                if n > 0 {
+                    (ds / n as f64, pr / n as f64)
+                } else {
+                    (0.0, 0.0)
+                }
+            })
             .collect();
         let a_tracked = alpha_class.slice(ndarray::s![tracked_from.., .., ..]).to_owned();
         let l_tracked = labels.slice(ndarray::s![tracked_from.., .., ..]).to_owned();
-        let tree = SplitTree::build(&self.tracker, tracked_epochs, &a_tracked, &l_tracked, &fate, &node_stats);
+        let tree = SplitTree::build(
+            &self.tracker,
+            tracked_epochs,
+            &a_tracked,
+            &l_tracked,
+            &fate,
+            &node_stats,
+        );
         let n_nodes = self.node_start.len();
         let node_memory_start = Array2::from_shape_fn((n_nodes, d), |(i, j)| self.node_start[i][j]);
         let node_memory_end = Array2::from_shape_fn((n_nodes, d), |(i, j)| {
@@ -450,6 +500,7 @@ impl Analyzer {
 /// Analyse a trajectory given as arrays: `epochs` (E), memories (E×K×D), labels (E×K×10), training
 /// samples (P×D) of classes `digits`; `recognizer` scores recognition (None: skipped); `tol` the
 /// clade tolerance (RMS).
+#[allow(clippy::too_many_arguments)]
 pub fn analyze_arrays(
     epochs: &[usize],
     memories: ArrayView3<f64>,
@@ -464,7 +515,11 @@ pub fn analyze_arrays(
     let mut an = Analyzer::new(samples, digits, recognizer, tol, options)?;
     let e = memories.len_of(Axis(0));
     if epochs.len() != e {
-        return Err(Error::shape("epochs", format!("({e},) like the memories' first axis"), &[epochs.len()]));
+        return Err(Error::shape(
+            "epochs",
+            format!("({e},) like the memories' first axis"),
+            &[epochs.len()],
+        ));
     }
     let mut start = 0;
     while start < e {
@@ -482,7 +537,10 @@ pub fn analyze_arrays(
 impl Analysis {
     /// Mean over memories of max-α at the last record (spec §3.4, §6.2).
     pub fn final_max_alpha_mean(&self) -> f64 {
-        self.max_alpha.row(self.max_alpha.nrows() - 1).mean().unwrap_or(f64::NAN)
+        self.max_alpha
+            .row(self.max_alpha.nrows() - 1)
+            .mean()
+            .unwrap_or(f64::NAN)
     }
 
     /// Mean reconstruction count at the last record (spec §3.5, §6.2).
@@ -493,14 +551,21 @@ impl Analysis {
 
     /// Mean number of labels ≥ the membership threshold per memory at the last record (spec §6.2).
     pub fn final_membership_mean(&self) -> f64 {
-        self.membership.row(self.membership.nrows() - 1).mapv(|v| v as f64).mean().unwrap_or(f64::NAN)
+        self.membership
+            .row(self.membership.nrows() - 1)
+            .mapv(|v| v as f64)
+            .mean()
+            .unwrap_or(f64::NAN)
     }
 
     /// A short printable report: the learning order table and the split tree as indented text.
     pub fn report(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
-        let _ = writeln!(out, "Learning order (learned: ≥ 1/4 of a class's training samples recognised):");
+        let _ = writeln!(
+            out,
+            "Learning order (learned: ≥ 1/4 of a class's training samples recognised):"
+        );
         let _ = writeln!(out, "  rank  class  first memory epoch  learned epoch");
         let show = |v: Option<usize>| v.map_or("never".to_string(), |x| x.to_string());
         for o in &self.learning_order {

@@ -108,7 +108,12 @@ pub fn learning_order<'a>(
         for (o, r) in out.iter_mut().zip(fractional_ranks(&times)) {
             o.rank = Some(r);
         }
-        out.sort_by(|a, b| a.rank.unwrap_or(0.0).total_cmp(&b.rank.unwrap_or(0.0)).then(a.class.cmp(&b.class)));
+        out.sort_by(|a, b| {
+            a.rank
+                .unwrap_or(0.0)
+                .total_cmp(&b.rank.unwrap_or(0.0))
+                .then(a.class.cmp(&b.class))
+        });
     }
     out
 }

@@ -35,7 +35,9 @@ pub fn rms_distances_sq(memories: ArrayView2<f64>, par: faer::Par) -> Array2<f64
     let mut g = Array2::zeros((k, k));
     crate::linalg::matmul_abt(&mut g, m.view(), m.view(), par);
     let diag: Vec<f64> = (0..k).map(|i| g[[i, i]]).collect();
-    Array2::from_shape_fn((k, k), |(a, b)| ((diag[a] + diag[b] - 2.0 * g[[a, b]]) / d).max(0.0))
+    Array2::from_shape_fn((k, k), |(a, b)| {
+        ((diag[a] + diag[b] - 2.0 * g[[a, b]]) / d).max(0.0)
+    })
 }
 
 /// A disjoint-set forest over memory indices.
@@ -135,8 +137,8 @@ fn cut_widest_gap(members: &[usize], dist_sq: &Array2<f64>) -> (Vec<usize>, Vec<
     }
     let root = uf.find(0);
     let (mut p, mut q): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    for i in 0..s {
-        if uf.find(i) == root { p.push(members[i]) } else { q.push(members[i]) }
+    for (i, &m) in members.iter().enumerate() {
+        if uf.find(i) == root { p.push(m) } else { q.push(m) }
     }
     p.sort_unstable();
     q.sort_unstable();
@@ -268,7 +270,10 @@ impl CladeTracker {
             } else {
                 let root = self.new_clade(None, all, 0);
                 self.clades[root].is_virtual = true;
-                let kids: Vec<usize> = comps.into_iter().map(|c| self.new_clade(Some(root), c, 0)).collect();
+                let kids: Vec<usize> = comps
+                    .into_iter()
+                    .map(|c| self.new_clade(Some(root), c, 0))
+                    .collect();
                 self.splits.push(Split {
                     frame: 0,
                     parent: root,
@@ -284,8 +289,10 @@ impl CladeTracker {
                     self.clades[id].last_frame = frame;
                     next.push(id);
                 } else {
-                    let kids: Vec<usize> =
-                        comps.into_iter().map(|c| self.new_clade(Some(id), c, frame)).collect();
+                    let kids: Vec<usize> = comps
+                        .into_iter()
+                        .map(|c| self.new_clade(Some(id), c, frame))
+                        .collect();
                     self.splits.push(Split {
                         frame,
                         parent: id,

@@ -110,7 +110,13 @@ pub struct SplitTree {
     pub dendrogram: Vec<DendrogramRow>,
 }
 
-fn summary(epochs: &[usize], alpha_class: &Array3<f64>, labels: &Array3<f64>, frame: usize, members: &[usize]) -> StateSummary {
+fn summary(
+    epochs: &[usize],
+    alpha_class: &Array3<f64>,
+    labels: &Array3<f64>,
+    frame: usize,
+    members: &[usize],
+) -> StateSummary {
     let a = alpha_class.index_axis(Axis(0), frame).select(Axis(0), members);
     let l = labels.index_axis(Axis(0), frame).select(Axis(0), members);
     let ma = a.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(a.ncols()));
@@ -169,7 +175,11 @@ impl SplitTree {
                 parent: s.parent,
                 children: s.children.clone(),
                 parent_state: nodes[s.parent].end.description.clone(),
-                children_states: s.children.iter().map(|&k| nodes[k].start.description.clone()).collect(),
+                children_states: s
+                    .children
+                    .iter()
+                    .map(|&k| nodes[k].start.description.clone())
+                    .collect(),
                 children_sizes: s.children.iter().map(|&k| nodes[k].size).collect(),
             })
             .collect();
@@ -250,7 +260,14 @@ impl SplitTree {
             out.push(')');
         }
         let row = &self.dendrogram[id];
-        let _ = write!(out, "n{}_l{}_k{}:{}", n.id, n.end.dominant_label, n.size, row.t_end - row.t_start);
+        let _ = write!(
+            out,
+            "n{}_l{}_k{}:{}",
+            n.id,
+            n.end.dominant_label,
+            n.size,
+            row.t_end - row.t_start
+        );
     }
 
     /// The dendrogram table as CSV (`id,parent,t_start,t_end,y,size,dominant_label,state`).
@@ -261,7 +278,14 @@ impl SplitTree {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},\"{}\"",
-                r.id, parent, r.t_start, r.t_end, r.y, r.size, r.dominant_label, self.nodes[r.id].end.description
+                r.id,
+                parent,
+                r.t_start,
+                r.t_end,
+                r.y,
+                r.size,
+                r.dominant_label,
+                self.nodes[r.id].end.description
             );
         }
         out
@@ -275,7 +299,10 @@ impl SplitTree {
             self.text_node(r, 0, min_size, &mut out, &mut hidden);
         }
         if hidden > 0 {
-            let _ = writeln!(out, "({hidden} clades of fewer than {min_size} memories not shown)");
+            let _ = writeln!(
+                out,
+                "({hidden} clades of fewer than {min_size} memories not shown)"
+            );
         }
         out
     }
@@ -295,7 +322,11 @@ impl SplitTree {
             row.t_end,
             n.size,
             n.end.dominant_label,
-            if n.is_virtual { "(initial clades)".to_string() } else { n.end.description.clone() }
+            if n.is_virtual {
+                "(initial clades)".to_string()
+            } else {
+                n.end.description.clone()
+            }
         );
         for &k in &n.children {
             self.text_node(k, depth + 1, min_size, out, hidden);
