@@ -104,6 +104,13 @@ pub struct Noise {
     pub epochs: Vec<usize>,
 }
 
+impl Noise {
+    /// Whether every step of epoch `epoch` (0-based) is noisy.
+    pub fn applies_at(&self, epoch: usize) -> bool {
+        (self.std > 0.0 || self.mean != 0.0) && (self.epochs.is_empty() || self.epochs.contains(&epoch))
+    }
+}
+
 impl Hyper {
     /// The paper's defaults (Figure 3: η = 0.005, μ = 0, normalisation, no decay, no noise).
     pub fn paper(params: Params) -> Self {
@@ -146,7 +153,7 @@ impl Hyper {
 
 /// Split P samples in order into `count` equal minibatches of consecutive rows.
 pub fn consecutive_batches(p: usize, count: usize) -> Result<Vec<Vec<usize>>> {
-    if count == 0 || p % count != 0 {
+    if count == 0 || !p.is_multiple_of(count) {
         return Err(Error::invalid(
             "train.minibatches",
             format!("{count} minibatches do not divide the {p} training samples evenly"),
@@ -224,6 +231,7 @@ pub struct Trainer {
     batches: Vec<Vec<usize>>,
     batch_x: Vec<Array2<f64>>,
     batch_t: Vec<Array2<f64>>,
+    batch_t_t: Vec<Array2<f64>>,
     seed: u64,
     par: Par,
     work: Work,
@@ -259,6 +267,7 @@ impl Trainer {
             batches,
             batch_x: Vec::new(),
             batch_t: Vec::new(),
+            batch_t_t: Vec::new(),
             seed,
             par,
             work: Work::default(),
@@ -291,13 +300,16 @@ impl Trainer {
     fn gather_batches(&mut self, perm: Option<&[usize]>) {
         self.batch_x.clear();
         self.batch_t.clear();
+        self.batch_t_t.clear();
         for b in &self.batches {
             let idx: Vec<usize> = match perm {
                 Some(p) => b.iter().map(|&i| p[i]).collect(),
                 None => b.clone(),
             };
             self.batch_x.push(self.samples.select(Axis(0), &idx));
-            self.batch_t.push(self.targets.select(Axis(0), &idx));
+            let t = self.targets.select(Axis(0), &idx);
+            self.batch_t_t.push(t.t().as_standard_layout().to_owned());
+            self.batch_t.push(t);
         }
     }
 
@@ -341,17 +353,49 @@ impl Trainer {
 
     /// One label-weighted step on minibatch `b` (module docs, steps 1–5).
     fn step_label_weighted(&mut self, st: &mut State, b: usize, rate: f64, noise: Option<&mut ChaCha12Rng>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.step_label_weighted_avx2(st, b, rate, noise) };
+            return;
+        }
+        self.step_label_weighted_body(st, b, rate, noise)
+    }
+
+    /// The same step compiled with AVX2 enabled (the element-wise loops then run four lanes
+    /// wide). Only IEEE operations in a fixed order are involved, so results are bit-identical to
+    /// the portable build.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn step_label_weighted_avx2(
+        &mut self,
+        st: &mut State,
+        b: usize,
+        rate: f64,
+        noise: Option<&mut ChaCha12Rng>,
+    ) {
+        self.step_label_weighted_body(st, b, rate, noise)
+    }
+
+    #[inline(always)]
+    fn step_label_weighted_body(
+        &mut self,
+        st: &mut State,
+        b: usize,
+        rate: f64,
+        noise: Option<&mut ChaCha12Rng>,
+    ) {
         let p = self.hyper.params;
         let x = &self.batch_x[b];
-        let t = &self.batch_t[b];
-        let (k, nb, c) = (st.memories.nrows(), x.nrows(), t.ncols());
+        let t = &self.batch_t_t[b];
+        let (k, nb, c) = (st.memories.nrows(), x.nrows(), t.nrows());
         let w = &mut self.work;
         ensure(&mut w.h, k, nb);
         ensure(&mut w.h1, k, nb);
         ensure(&mut w.coef, k, nb);
-        ensure(&mut w.out, nb, c);
-        ensure(&mut w.q_m, nb, c);
-        ensure(&mut w.q_l, nb, c);
+        ensure(&mut w.out, c, nb);
+        ensure(&mut w.q_m, c, nb);
+        ensure(&mut w.q_l, c, nb);
         ensure(&mut w.g_m, k, x.ncols());
         ensure(&mut w.g_l, k, c);
 
@@ -359,12 +403,11 @@ impl Trainer {
         linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
         rectified_powers(&mut w.h, &mut w.h1, p.n, p.temperature);
         // 2. outputs and error terms
-        linalg::matmul_atb(&mut w.out, w.h.view(), st.labels.view(), self.par);
+        thin::outputs(&mut w.out, &w.h, &st.labels);
         error_terms(&w.out, t, p.m, &mut w.q_m, &mut w.q_l);
         // 3. gradients (positive constant factors dropped)
-        linalg::matmul_ab(&mut w.g_l, w.h.view(), w.q_l.view(), self.par);
-        linalg::matmul_abt(&mut w.coef, st.labels.view(), w.q_m.view(), self.par);
-        w.coef.zip_mut_with(&w.h1, |a, &d| *a *= d);
+        thin::label_gradient(&mut w.g_l, &w.h, &w.q_l);
+        thin::memory_coefficients(&mut w.coef, &st.labels, &w.q_m, &w.h1);
         linalg::matmul_ab(&mut w.g_m, w.coef.view(), x.view(), self.par);
         // 4–5. normalised momentum steps, labels first
         let mu = self.hyper.momentum;
@@ -410,6 +453,24 @@ impl Trainer {
 
     /// One Krotov–Hopfield 2016 step on minibatch `b` (`krotov-2016.md`, training rule).
     fn step_krotov(&mut self, st: &mut State, b: usize, rate: f64, temperature: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.step_krotov_avx2(st, b, rate, temperature) };
+            return;
+        }
+        self.step_krotov_body(st, b, rate, temperature)
+    }
+
+    /// [`Self::step_krotov`] compiled with AVX2 (bit-identical results, as for the label-weighted step).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn step_krotov_avx2(&mut self, st: &mut State, b: usize, rate: f64, temperature: f64) {
+        self.step_krotov_body(st, b, rate, temperature)
+    }
+
+    #[inline(always)]
+    fn step_krotov_body(&mut self, st: &mut State, b: usize, rate: f64, temperature: f64) {
         let p = self.hyper.params;
         let x = &self.batch_x[b];
         let t = &self.batch_t[b];
@@ -423,31 +484,29 @@ impl Trainer {
         w.hp.resize(k * nb * c, 0.0);
         w.fp.resize(k * nb * c, 0.0);
         let pw1 = Power::new(p.n - 1.0);
-        // F(x) = r^n, F'(x) ∝ r^(n−1) with r = max(x, 0)/T
-        let f = |xv: f64| -> (f64, f64) {
-            let r = xv / temperature;
-            if r > 0.0 {
-                let d = pw1.of(r);
-                (d * r, d)
-            } else {
-                (0.0, 0.0)
-            }
-        };
-        // base = ξ·v⁻ = M·x − Σ_c ℓ_c
+        // F(x) = r^n and F'(x) ∝ r^(n−1), r = max(x, 0)/T, for x = ξ·v⁻ (base) and ξ·v⁺_a (plus)
         linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
         let lsum: Vec<f64> = st.labels.rows().into_iter().map(|r| r.sum()).collect();
         w.out.fill(0.0);
-        for a in 0..k {
-            for s in 0..nb {
-                let base = w.h[[a, s]] - lsum[a];
-                let (hb, fb) = f(base);
-                w.coef[[a, s]] = fb;
-                for cl in 0..c {
-                    let (hp, fp) = f(base + 2.0 * st.labels[[a, cl]]);
-                    let i = (a * nb + s) * c + cl;
-                    w.hp[i] = hp;
-                    w.fp[i] = fp;
-                    w.out[[s, cl]] += hp - hb;
+        let mut hb = vec![0.0; nb];
+        for (a, &la) in lsum.iter().enumerate() {
+            let lrow = st.labels.row(a);
+            let hp = &mut w.hp[a * nb * c..(a + 1) * nb * c];
+            let fp = &mut w.fp[a * nb * c..(a + 1) * nb * c];
+            let mut fb_row = w.coef.row_mut(a);
+            let fb = fb_row.as_slice_mut().expect("row-major");
+            for (s, hbv) in hb.iter_mut().enumerate() {
+                let base = w.h[[a, s]] - la;
+                *hbv = base;
+                for (cl, &l) in lrow.iter().enumerate() {
+                    hp[s * c + cl] = base + 2.0 * l;
+                }
+            }
+            pw1.rectified_pair(&mut hb, fb, temperature);
+            pw1.rectified_pair(hp, fp, temperature);
+            for (s, &hbv) in hb.iter().enumerate() {
+                for (o, &h) in w.out.row_mut(s).iter_mut().zip(&hp[s * c..(s + 1) * c]) {
+                    *o += h - hbv;
                 }
             }
         }
@@ -456,7 +515,7 @@ impl Trainer {
         let mut wgt = Array2::<f64>::zeros((nb, c));
         for s in 0..nb {
             for cl in 0..c {
-                let cv = w.out[[s, cl]].tanh();
+                let cv = tanh(w.out[[s, cl]]);
                 let e = t[[s, cl]] - cv;
                 wgt[[s, cl]] = pe.of(e.abs()).copysign(e) * (1.0 - cv * cv);
             }
@@ -504,29 +563,22 @@ impl Trainer {
 
 /// h ← (max(S, 0)/T)^n and h1 ← (max(S, 0)/T)^(n−1) (0 where S ≤ 0), from the dot products S
 /// held in `h` on entry (spec §2.7: powers of x/T, never T^n).
+#[inline(always)]
 pub fn rectified_powers(h: &mut Array2<f64>, h1: &mut Array2<f64>, n: f64, temperature: f64) {
-    let pw1 = Power::new(n - 1.0);
-    let hs = h.as_slice_mut().expect("row-major");
-    let h1s = h1.as_slice_mut().expect("row-major");
-    for (hv, dv) in hs.iter_mut().zip(h1s.iter_mut()) {
-        let r = *hv / temperature;
-        if r > 0.0 {
-            let d = pw1.of(r);
-            *dv = d;
-            *hv = d * r;
-        } else {
-            *dv = 0.0;
-            *hv = 0.0;
-        }
-    }
+    Power::new(n - 1.0).rectified_pair(
+        h.as_slice_mut().expect("row-major"),
+        h1.as_slice_mut().expect("row-major"),
+        temperature,
+    );
 }
 
-/// From the pre-activations z (B×C, overwritten by s = tanh z) and targets t:
+/// From the pre-activations z and targets t (same shape; the trainer stores them class-major):
 /// q_M = sign(e)|e|^(2m−1)(1 − s·s) and q_L = sign(e)|e|^(2m−1)(1 − s)(1 + s), e = s − t (spec §1.4).
+#[inline(always)]
 pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f64>, q_l: &mut Array2<f64>) {
     let pe = Power::new(2.0 * m - 1.0);
     for ((zi, ti), (qm, ql)) in z.iter().zip(t.iter()).zip(q_m.iter_mut().zip(q_l.iter_mut())) {
-        let s = zi.tanh();
+        let s = tanh(*zi);
         let e = s - ti;
         let pow = if e == 0.0 { 0.0 } else { pe.of(e.abs()).copysign(e) };
         *qm = pow * (1.0 - s * s);
@@ -534,23 +586,38 @@ pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f6
     }
 }
 
+/// tanh, with glibc's own saturation made explicit: for |z| ≥ 22 it returns exactly ±1, so the
+/// library call is skipped there (bit-identical, and most outputs saturate during training).
+#[inline(always)]
+pub fn tanh(z: f64) -> f64 {
+    if z.abs() >= 22.0 {
+        1.0f64.copysign(z)
+    } else {
+        z.tanh()
+    }
+}
+
 /// One row's update (spec §2.2 steps 2–4 and the additive part of 5/6):
 /// Ĝ = g/‖g‖∞, v ← μv − Ĝ, x ← x + η v/‖v‖∞ (+ noise); zero norms give zero updates.
+#[inline(always)]
 pub fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f64, noise: Option<&[f64]>) {
     let gmax = max_abs(g);
-    let mut vmax = 0.0f64;
     if gmax > 0.0 {
         for (vi, &gi) in v.iter_mut().zip(g) {
             *vi = mu * *vi - gi / gmax;
-            vmax = vmax.max(vi.abs());
         }
     } else {
         for vi in v.iter_mut() {
             *vi = mu * *vi - 0.0;
-            vmax = vmax.max(vi.abs());
         }
     }
-    if vmax > 0.0 {
+    let vmax = max_abs(v);
+    if vmax == 1.0 {
+        // v/1 = v exactly: the usual case (always with μ = 0, where v = −Ĝ has ‖v‖∞ = 1)
+        for (xi, &vi) in x.iter_mut().zip(v.iter()) {
+            *xi += rate * vi;
+        }
+    } else if vmax > 0.0 {
         for (xi, &vi) in x.iter_mut().zip(v.iter()) {
             *xi += rate * (vi / vmax);
         }
@@ -563,6 +630,7 @@ pub fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f
 }
 
 /// Keep a memory in the unit ∞-ball: M ← M / max(1, ‖M‖∞) (normalise) or clip to [−1, 1].
+#[inline(always)]
 pub fn bound_memory(m: &mut [f64], bound: Bound) {
     match bound {
         Bound::Normalise => {
@@ -581,9 +649,107 @@ pub fn bound_memory(m: &mut [f64], bound: Bound) {
     }
 }
 
-/// ‖x‖∞ = max_i |x_i| (0 for an empty slice).
+/// ‖x‖∞ = max_i |x_i| (0 for an empty slice; NaN entries are ignored).
+#[inline(always)]
 pub fn max_abs(x: &[f64]) -> f64 {
-    x.iter().fold(0.0f64, |a, &v| a.max(v.abs()))
+    // eight independent lanes so the compiler vectorises the reduction (max is exact in any order)
+    let mut lanes = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for ch in chunks {
+        for i in 0..8 {
+            let a = ch[i].abs();
+            lanes[i] = if a > lanes[i] { a } else { lanes[i] };
+        }
+    }
+    let mut m = 0.0f64;
+    for &a in lanes.iter() {
+        m = if a > m { a } else { m };
+    }
+    for &v in rest {
+        let a = v.abs();
+        m = if a > m { a } else { m };
+    }
+    m
+}
+
+/// The three products of a step whose shared dimension is the number of classes C = 10.
+///
+/// Written by hand: with one side only 10 wide, a general GEMM spends its time packing, and these
+/// loops also skip the (many) memories whose rectified activation is exactly 0, which changes no
+/// result (every other factor is finite). Fixed loop order: deterministic for any thread count.
+mod thin {
+    use ndarray::Array2;
+
+    /// out_t (C×B) = Lᵀ·h with L (K×C), h (K×B): the pre-activations z_{c,p} = Σ_A ℓ_{A,c} h_{A,p},
+    /// accumulated as contiguous rows (axpy over the samples, vectorised).
+    #[inline(always)]
+    pub fn outputs(out_t: &mut Array2<f64>, h: &Array2<f64>, labels: &Array2<f64>) {
+        out_t.fill(0.0);
+        for (hrow, lrow) in h.rows().into_iter().zip(labels.rows()) {
+            let hs = hrow.to_slice().expect("row-major");
+            for (mut orow, &l) in out_t.rows_mut().into_iter().zip(lrow.iter()) {
+                axpy(orow.as_slice_mut().expect("row-major"), l, hs);
+            }
+        }
+    }
+
+    /// g (K×C) = h·q_tᵀ with h (K×B), q_t (C×B): the label gradient Σ_p q_{c,p} h_{A,p}.
+    #[inline(always)]
+    pub fn label_gradient(g: &mut Array2<f64>, h: &Array2<f64>, q_t: &Array2<f64>) {
+        for (hrow, mut grow) in h.rows().into_iter().zip(g.rows_mut()) {
+            let hs = hrow.to_slice().expect("row-major");
+            for (gv, qrow) in grow.iter_mut().zip(q_t.rows()) {
+                *gv = dot(hs, qrow.to_slice().expect("row-major"));
+            }
+        }
+    }
+
+    /// coef (K×B) = (L·q_t) ∘ h1: the memory-gradient weight (Σ_c ℓ_{A,c} q_{c,p}) r_{A,p}^(n−1).
+    #[inline(always)]
+    pub fn memory_coefficients(
+        coef: &mut Array2<f64>,
+        labels: &Array2<f64>,
+        q_t: &Array2<f64>,
+        h1: &Array2<f64>,
+    ) {
+        for ((mut crow, lrow), drow) in coef.rows_mut().into_iter().zip(labels.rows()).zip(h1.rows()) {
+            let cs = crow.as_slice_mut().expect("row-major");
+            cs.fill(0.0);
+            for (&l, qrow) in lrow.iter().zip(q_t.rows()) {
+                axpy(cs, l, qrow.to_slice().expect("row-major"));
+            }
+            for (cv, &d) in cs.iter_mut().zip(drow.iter()) {
+                *cv *= d;
+            }
+        }
+    }
+
+    /// y ← y + a·x.
+    #[inline(always)]
+    fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
+        for (yi, &xi) in y.iter_mut().zip(x) {
+            *yi += a * xi;
+        }
+    }
+
+    /// Σ x_i y_i with four fixed lanes (a fixed order: deterministic, and vectorised).
+    #[inline(always)]
+    fn dot(x: &[f64], y: &[f64]) -> f64 {
+        let mut acc = [0.0f64; 4];
+        let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+        let (xr, yr) = (xc.remainder(), yc.remainder());
+        for (a, b) in xc.zip(yc) {
+            for i in 0..4 {
+                acc[i] += a[i] * b[i];
+            }
+        }
+        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        for (a, b) in xr.iter().zip(yr) {
+            s += a * b;
+        }
+        s
+    }
 }
 
 /// Train in memory from an explicit initial state for `epochs` full epochs of consecutive
