@@ -19,8 +19,10 @@
 //! the fit's epochs when those were set explicitly; learning rate divided by 4), the fitted
 //! embedding fixed. [`Umap::save`] / [`Umap::load`] store a fitted model ([`model`]).
 
+pub mod bench;
 pub mod graph;
 pub mod init;
+pub mod io;
 pub mod knn;
 pub mod layout;
 pub mod model;
