@@ -43,7 +43,10 @@ fn blocked_knn_equals_naive_loop() {
             let blocked = knn::knn_blocked(pquery, &px, 10, self_query, 2, 7 * x.nrows()).unwrap();
             let whole = knn::knn(pquery, &px, 10, self_query, 1).unwrap();
             // faer's kernels depend on the block shape, so distances may differ in the last bits.
-            assert_eq!(blocked.indices, whole.indices, "{metric:?}: blocking changed the neighbours");
+            assert_eq!(
+                blocked.indices, whole.indices,
+                "{metric:?}: blocking changed the neighbours"
+            );
             for (a, b) in blocked.distances.iter().zip(whole.distances.iter()) {
                 assert!((a - b).abs() < 1e-12, "{metric:?}: blocked {a} vs whole {b}");
             }
@@ -64,7 +67,10 @@ fn blocked_knn_equals_naive_loop() {
 fn ab_fit_matches_umap_learn() {
     // umap-learn's find_ab_params(1.0, 0.1) = (1.576943460405378, 0.8950608781227859).
     let (a, b) = graph::find_ab_params(1.0, 0.1).unwrap();
-    assert!((a - 1.576943).abs() < 1e-3 && (b - 0.895061).abs() < 1e-3, "a={a} b={b}");
+    assert!(
+        (a - 1.576943).abs() < 1e-3 && (b - 0.895061).abs() < 1e-3,
+        "a={a} b={b}"
+    );
     // min_dist 0.05 (the paper's): no published value, so check that it is the least-squares
     // minimum: the sum of squared residuals grows in every direction around it.
     let (a, b) = graph::find_ab_params(1.0, 0.05).unwrap();
@@ -78,7 +84,14 @@ fn ab_fit_matches_umap_learn() {
             .sum()
     };
     let best = sse(a, b);
-    for (da, db) in [(1e-4, 0.0), (-1e-4, 0.0), (0.0, 1e-4), (0.0, -1e-4), (1e-4, 1e-4), (-1e-4, 1e-4)] {
+    for (da, db) in [
+        (1e-4, 0.0),
+        (-1e-4, 0.0),
+        (0.0, 1e-4),
+        (0.0, -1e-4),
+        (1e-4, 1e-4),
+        (-1e-4, 1e-4),
+    ] {
         assert!(sse(a + da, b + db) > best, "not a minimum at a={a} b={b}");
     }
     // A smaller min_dist gives a steeper curve (larger a, smaller b) than min_dist 0.1.
@@ -93,8 +106,14 @@ fn smooth_knn_calibrates_to_log2_k() {
     let nn = knn::knn(&p, &p, k, true, 1).unwrap();
     let (sigmas, rhos) = graph::smooth_knn_dist(&nn, k, 1.0);
     for i in 0..x.nrows() {
-        assert_eq!(rhos[i], nn.distances[[i, 1]], "rho is the nearest non-self distance");
-        let s: f64 = (1..k).map(|j| (-(nn.distances[[i, j]] - rhos[i]).max(0.0) / sigmas[i]).exp()).sum();
+        assert_eq!(
+            rhos[i],
+            nn.distances[[i, 1]],
+            "rho is the nearest non-self distance"
+        );
+        let s: f64 = (1..k)
+            .map(|j| (-(nn.distances[[i, j]] - rhos[i]).max(0.0) / sigmas[i]).exp())
+            .sum();
         assert!((s - (k as f64).log2()).abs() < 1e-4, "row {i}: sum {s}");
     }
     // The fuzzy union is symmetric and in (0, 1].
@@ -130,11 +149,19 @@ fn spectral_init_matches_dense_eigenvectors() {
         let col = y.column(c);
         let dot: f64 = (0..n).map(|i| u[i] * col[i]).sum();
         let norm = col.dot(&col).sqrt();
-        assert!((dot / norm).abs() > 0.999, "eigenvector {c}: |cos| = {}", (dot / norm).abs());
+        assert!(
+            (dot / norm).abs() > 0.999,
+            "eigenvector {c}: |cos| = {}",
+            (dot / norm).abs()
+        );
     }
 }
 
-fn split(x: &Array2<f64>, labels: &[usize], n_fit: usize) -> (Array2<f64>, Vec<usize>, Array2<f64>, Vec<usize>) {
+fn split(
+    x: &Array2<f64>,
+    labels: &[usize],
+    n_fit: usize,
+) -> (Array2<f64>, Vec<usize>, Array2<f64>, Vec<usize>) {
     (
         x.slice(s![..n_fit, ..]).to_owned(),
         labels[..n_fit].to_vec(),
@@ -149,15 +176,30 @@ fn clusters_survive_fit_and_transform() {
     let (x, labels) = clusters(5, 120, 50, 1);
     let (xf, lf, xt, lt) = split(&x, &labels, 500);
     for params in [
-        UmapParams { seed: 1, ..Default::default() },
-        UmapParams { seed: 1, ..UmapParams::paper() },
+        UmapParams {
+            seed: 1,
+            ..Default::default()
+        },
+        UmapParams {
+            seed: 1,
+            ..UmapParams::paper()
+        },
     ] {
         let model = Umap::fit(xf.view(), &params, 0).unwrap();
-        let fit_agree = knn_label_agreement(model.embedding.view(), &lf, model.embedding.view(), &lf, 1, true).unwrap();
+        let fit_agree =
+            knn_label_agreement(model.embedding.view(), &lf, model.embedding.view(), &lf, 1, true).unwrap();
         let yt = model.transform(xt.view(), 0).unwrap();
         let tr_agree = knn_label_agreement(yt.view(), &lt, model.embedding.view(), &lf, 1, false).unwrap();
-        assert!(fit_agree >= 0.95, "{:?}: fitted agreement {fit_agree}", params.metric);
-        assert!(tr_agree >= 0.95, "{:?}: transformed agreement {tr_agree}", params.metric);
+        assert!(
+            fit_agree >= 0.95,
+            "{:?}: fitted agreement {fit_agree}",
+            params.metric
+        );
+        assert!(
+            tr_agree >= 0.95,
+            "{:?}: transformed agreement {tr_agree}",
+            params.metric
+        );
         assert!(yt.iter().all(|v| v.is_finite()));
     }
 }
@@ -165,20 +207,36 @@ fn clusters_survive_fit_and_transform() {
 #[test]
 fn same_seed_same_embedding_any_thread_count() {
     let (x, _) = clusters(4, 60, 20, 2);
-    let params = UmapParams { n_neighbors: 10, seed: 9, n_epochs: Some(100), ..UmapParams::paper() };
+    let params = UmapParams {
+        n_neighbors: 10,
+        seed: 9,
+        n_epochs: Some(100),
+        ..UmapParams::paper()
+    };
     let a = Umap::fit(x.view(), &params, 1).unwrap();
     let b = Umap::fit(x.view(), &params, 0).unwrap();
-    assert_eq!(a.embedding, b.embedding, "same seed must give a bit-identical embedding");
+    assert_eq!(
+        a.embedding, b.embedding,
+        "same seed must give a bit-identical embedding"
+    );
     let c = Umap::fit(x.view(), &UmapParams { seed: 10, ..params }, 1).unwrap();
     assert_ne!(a.embedding, c.embedding, "another seed gives another layout");
     let q = x.slice(s![..30, ..]).to_owned();
-    assert_eq!(a.transform(q.view(), 1).unwrap(), b.transform(q.view(), 0).unwrap());
+    assert_eq!(
+        a.transform(q.view(), 1).unwrap(),
+        b.transform(q.view(), 0).unwrap()
+    );
 }
 
 #[test]
 fn save_load_transform_equal() {
     let (x, labels) = clusters(3, 50, 10, 5);
-    let params = UmapParams { n_neighbors: 12, n_epochs: Some(60), seed: 3, ..UmapParams::paper() };
+    let params = UmapParams {
+        n_neighbors: 12,
+        n_epochs: Some(60),
+        seed: 3,
+        ..UmapParams::paper()
+    };
     let mut model = Umap::fit(x.view(), &params, 0).unwrap();
     model.labels = Some(labels.clone());
     let dir = tempfile::tempdir().unwrap();
@@ -190,24 +248,49 @@ fn save_load_transform_equal() {
     assert_eq!(loaded.labels.as_deref(), Some(&labels[..]));
     assert_eq!(loaded.params, model.params);
     let q = x.select(Axis(0), &[0, 7, 33, 140]);
-    assert_eq!(loaded.transform(q.view(), 0).unwrap(), model.transform(q.view(), 0).unwrap());
+    assert_eq!(
+        loaded.transform(q.view(), 0).unwrap(),
+        model.transform(q.view(), 0).unwrap()
+    );
 }
 
 #[test]
 fn bad_input_is_reported() {
     let (x, _) = clusters(2, 20, 6, 4);
-    let too_many = UmapParams { n_neighbors: 40, ..Default::default() };
+    let too_many = UmapParams {
+        n_neighbors: 40,
+        ..Default::default()
+    };
     let e = Umap::fit(x.view(), &too_many, 1).unwrap_err().to_string();
     assert!(e.contains("n_neighbors"), "{e}");
-    let bad_dist = UmapParams { min_dist: 2.0, ..Default::default() };
-    assert!(Umap::fit(x.view(), &bad_dist, 1).unwrap_err().to_string().contains("min_dist"));
-    let model = Umap::fit(x.view(), &UmapParams { n_neighbors: 5, n_epochs: Some(10), ..Default::default() }, 1).unwrap();
+    let bad_dist = UmapParams {
+        min_dist: 2.0,
+        ..Default::default()
+    };
+    assert!(
+        Umap::fit(x.view(), &bad_dist, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("min_dist")
+    );
+    let model = Umap::fit(
+        x.view(),
+        &UmapParams {
+            n_neighbors: 5,
+            n_epochs: Some(10),
+            ..Default::default()
+        },
+        1,
+    )
+    .unwrap();
     let wrong = Array2::<f64>::zeros((3, 5));
     let e = model.transform(wrong.view(), 1).unwrap_err().to_string();
     assert!(e.contains("Q × 6"), "{e}");
     let mut nan = x.slice(s![..2, ..]).to_owned();
     nan[[1, 1]] = f64::NAN;
     assert!(model.transform(nan.view(), 1).is_err());
-    let e = Umap::load(std::path::Path::new("/nonexistent/model")).unwrap_err().to_string();
+    let e = Umap::load(std::path::Path::new("/nonexistent/model"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("/nonexistent/model/model.json"), "{e}");
 }

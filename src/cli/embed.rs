@@ -112,13 +112,29 @@ pub enum Command {
 /// Run a subcommand.
 pub fn run(c: Command) -> anyhow::Result<()> {
     match c {
-        Command::Fit { data, labels, params, threads, out, force } => {
+        Command::Fit {
+            data,
+            labels,
+            params,
+            threads,
+            out,
+            force,
+        } => {
             let d = io::load_fit_data(&data, labels.as_deref())?;
             let s = io::fit_to_dir(&d, &params.params()?, threads, &out, force)?;
             println!("{}", serde_json::to_string_pretty(&s)?);
             eprintln!("model written to {}", out.display());
         }
-        Command::Transform { model, input, trajectory, every, chunk, threads, out, force } => {
+        Command::Transform {
+            model,
+            input,
+            trajectory,
+            every,
+            chunk,
+            threads,
+            out,
+            force,
+        } => {
             let m = Umap::load(&model)?;
             let out = io::output_path(&out, force)?;
             let (x, what) = match (input, trajectory) {
@@ -130,9 +146,17 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             waddington::npy::write(&out, &y)?;
             eprintln!("{:?} embedding written to {}", y.shape(), out.display());
         }
-        Command::Bench { data, labels, params, threads, knn_rows } => {
+        Command::Bench {
+            data,
+            labels,
+            params,
+            threads,
+            knn_rows,
+        } => {
             let d = io::load_fit_data(&data, labels.as_deref())?;
-            let l = d.labels.ok_or_else(|| anyhow::anyhow!("bench needs labels (--labels for a .npy --data)"))?;
+            let l = d
+                .labels
+                .ok_or_else(|| anyhow::anyhow!("bench needs labels (--labels for a .npy --data)"))?;
             let r = bench::run(&d.x, &l, &params.params()?, threads, knn_rows)?;
             println!("{}", serde_json::to_string_pretty(&r)?);
         }

@@ -57,7 +57,13 @@ pub struct BenchReport {
 }
 
 /// Run the benchmark on `x` (N×D) with `labels`, `knn_rows` query rows for the kNN comparison.
-pub fn run(x: &Array2<f64>, labels: &[usize], params: &UmapParams, threads: usize, knn_rows: usize) -> Result<BenchReport> {
+pub fn run(
+    x: &Array2<f64>,
+    labels: &[usize],
+    params: &UmapParams,
+    threads: usize,
+    knn_rows: usize,
+) -> Result<BenchReport> {
     let n = x.nrows();
     let prepared = Prepared::new(x.view(), params.metric)?;
     let q = knn_rows.min(n);
@@ -66,11 +72,19 @@ pub fn run(x: &Array2<f64>, labels: &[usize], params: &UmapParams, threads: usiz
     let blocked = knn::knn(&pq, &prepared, params.n_neighbors, false, threads)?;
     let knn_blocked_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let naive = knn::knn_naive(x.slice(s![..q, ..]), x.view(), params.metric, params.n_neighbors, false)?;
+    let naive = knn::knn_naive(
+        x.slice(s![..q, ..]),
+        x.view(),
+        params.metric,
+        params.n_neighbors,
+        false,
+    )?;
     let knn_naive_s = t.elapsed().as_secs_f64();
 
     let all = knn::knn(&prepared, &prepared, 2, true, threads)?;
-    let input_hits = (0..n).filter(|&i| labels[all.indices[[i, 1]]] == labels[i]).count();
+    let input_hits = (0..n)
+        .filter(|&i| labels[all.indices[[i, 1]]] == labels[i])
+        .count();
 
     let t = Instant::now();
     let full = Umap::fit(x.view(), params, threads)?;

@@ -62,7 +62,11 @@ pub fn smooth_knn_dist(nn: &Neighbours, k: usize, local_connectivity: f64) -> (V
     let d = &nn.distances;
     let (n, kk) = d.dim();
     let target = (k as f64).log2();
-    let mean_all = if d.is_empty() { 0.0 } else { d.sum() / d.len() as f64 };
+    let mean_all = if d.is_empty() {
+        0.0
+    } else {
+        d.sum() / d.len() as f64
+    };
     let mut sigmas = vec![0.0; n];
     let mut rhos = vec![0.0; n];
     for i in 0..n {
@@ -101,7 +105,11 @@ pub fn smooth_knn_dist(nn: &Neighbours, k: usize, local_connectivity: f64) -> (V
                 mid = (lo + hi) / 2.0;
             } else {
                 lo = mid;
-                mid = if hi == f64::INFINITY { mid * 2.0 } else { (lo + hi) / 2.0 };
+                mid = if hi == f64::INFINITY {
+                    mid * 2.0
+                } else {
+                    (lo + hi) / 2.0
+                };
             }
         }
         let floor = if rho > 0.0 {
@@ -117,7 +125,12 @@ pub fn smooth_knn_dist(nn: &Neighbours, k: usize, local_connectivity: f64) -> (V
 
 /// Directed memberships p_{i→j} (step 2) as a Q×k matrix aligned with `nn.indices`. With
 /// `bipartite = false` (the fitted graph) a point's membership to itself is 0.
-pub fn membership_strengths(nn: &Neighbours, sigmas: &[f64], rhos: &[f64], bipartite: bool) -> ndarray::Array2<f64> {
+pub fn membership_strengths(
+    nn: &Neighbours,
+    sigmas: &[f64],
+    rhos: &[f64],
+    bipartite: bool,
+) -> ndarray::Array2<f64> {
     let mut p = ndarray::Array2::<f64>::zeros(nn.distances.dim());
     for ((i, j), v) in p.indexed_iter_mut() {
         let d = nn.distances[[i, j]] - rhos[i];
@@ -147,7 +160,7 @@ pub fn fuzzy_simplicial_set(nn: &Neighbours, k: usize) -> Graph {
             entries.push((t, i, 0.0, w));
         }
     }
-    entries.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    entries.sort_unstable_by_key(|e| (e.0, e.1));
     let mut g = Graph {
         n_rows: n,
         n_cols: n,
@@ -212,7 +225,13 @@ pub fn find_ab_params(spread: f64, min_dist: f64) -> Result<(f64, f64)> {
     let xs: Vec<f64> = (0..300).map(|i| 3.0 * spread * i as f64 / 299.0).collect();
     let ys: Vec<f64> = xs
         .iter()
-        .map(|&x| if x < min_dist { 1.0 } else { (-(x - min_dist) / spread).exp() })
+        .map(|&x| {
+            if x < min_dist {
+                1.0
+            } else {
+                (-(x - min_dist) / spread).exp()
+            }
+        })
         .collect();
     let sse = |a: f64, b: f64| -> f64 {
         xs.iter()
@@ -245,7 +264,11 @@ pub fn find_ab_params(spread: f64, min_dist: f64) -> Result<(f64, f64)> {
             let da = -(m22 * ga - jab * gb) / det;
             let db = -(m11 * gb - jab * ga) / det;
             let (na, nb) = (a + da, b + db);
-            let c = if na > 0.0 && nb > 0.0 { sse(na, nb) } else { f64::INFINITY };
+            let c = if na > 0.0 && nb > 0.0 {
+                sse(na, nb)
+            } else {
+                f64::INFINITY
+            };
             if c < cost {
                 let rel = (cost - c) / cost.max(f64::MIN_POSITIVE);
                 a = na;

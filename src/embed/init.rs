@@ -81,9 +81,9 @@ pub fn initial_embedding(
         *v += noise.sample(rng);
     }
     for mut col in y.columns_mut() {
-        let (lo, hi) = col
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        let (lo, hi) = col.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
         let range = if hi > lo { hi - lo } else { 1.0 };
         col.mapv_inplace(|v| 10.0 * (v - lo) / range);
     }
@@ -246,7 +246,11 @@ pub fn spectral(graph: &Graph, dim: usize, rng: &mut ChaCha8Rng) -> Result<Array
 pub fn pca(data: ArrayView2<f64>, dim: usize) -> Result<Array2<f64>> {
     let (n, d) = data.dim();
     if d < dim || n == 0 {
-        return Err(Error::shape("UMAP data for PCA", format!("N × D with D ≥ {dim}"), &[n, d]));
+        return Err(Error::shape(
+            "UMAP data for PCA",
+            format!("N × D with D ≥ {dim}"),
+            &[n, d],
+        ));
     }
     let mean = data.sum_axis(ndarray::Axis(0)) / n as f64;
     let centred = (&data - &mean).as_standard_layout().to_owned();
@@ -271,7 +275,9 @@ pub fn pca(data: ArrayView2<f64>, dim: usize) -> Result<Array2<f64>> {
 /// Make each column's largest-magnitude entry positive (eigenvector signs are arbitrary).
 fn fix_signs(y: &mut Array2<f64>) {
     for mut col in y.columns_mut() {
-        let big = col.iter().fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
+        let big = col
+            .iter()
+            .fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
         if big < 0.0 {
             col.mapv_inplace(|v| -v);
         }

@@ -47,10 +47,17 @@ pub fn load_fit_data(spec: &str, labels: Option<&Path>) -> Result<FitData> {
                 Some(lp) => {
                     let l = crate::npy::read_int_dyn(lp)?;
                     if l.ndim() != 1 || l.len() != x.nrows() {
-                        return Err(Error::shape(format!("labels ({})", lp.display()), format!("[{}]", x.nrows()), l.shape()));
+                        return Err(Error::shape(
+                            format!("labels ({})", lp.display()),
+                            format!("[{}]", x.nrows()),
+                            l.shape(),
+                        ));
                     }
                     if let Some(bad) = l.iter().find(|&&v| v < 0) {
-                        return Err(Error::invalid(format!("labels ({})", lp.display()), format!("label {bad} is negative")));
+                        return Err(Error::invalid(
+                            format!("labels ({})", lp.display()),
+                            format!("label {bad} is negative"),
+                        ));
                     }
                     Some(l.iter().map(|&v| v as usize).collect())
                 }
@@ -116,7 +123,13 @@ pub fn check_new(path: &Path, force: bool) -> Result<()> {
 
 /// Fit UMAP on `data` and write the fit folder `out` (module docs). Refuses to overwrite an
 /// existing model unless `force`.
-pub fn fit_to_dir(data: &FitData, params: &UmapParams, threads: usize, out: &Path, force: bool) -> Result<FitSummary> {
+pub fn fit_to_dir(
+    data: &FitData,
+    params: &UmapParams,
+    threads: usize,
+    out: &Path,
+    force: bool,
+) -> Result<FitSummary> {
     check_new(&out.join(super::model::JSON_NAME), force)?;
     let t = std::time::Instant::now();
     let mut model = Umap::fit(data.x.view(), params, threads)?;
@@ -151,20 +164,36 @@ pub fn fit_to_dir(data: &FitData, params: &UmapParams, threads: usize, out: &Pat
 
 /// Transform an N×D array (→ N×c) or an E×K×D array of memory frames (→ E×K×c), the latter in
 /// chunks of `chunk_frames` frames as the paper's scripts do (spec §3.8).
-pub fn transform_array(model: &Umap, x: ArrayD<f64>, what: &str, chunk_frames: usize, threads: usize) -> Result<ArrayD<f64>> {
+pub fn transform_array(
+    model: &Umap,
+    x: ArrayD<f64>,
+    what: &str,
+    chunk_frames: usize,
+    threads: usize,
+) -> Result<ArrayD<f64>> {
     let shape = x.shape().to_vec();
     match x.ndim() {
         2 => {
-            let m = x.into_dimensionality::<Ix2>().map_err(|_| Error::shape(what, "N × D", &shape))?;
+            let m = x
+                .into_dimensionality::<Ix2>()
+                .map_err(|_| Error::shape(what, "N × D", &shape))?;
             crate::npy::check_finite(&m, what)?;
-            Ok(model.transform(m.as_standard_layout().view(), threads)?.into_dyn())
+            Ok(model
+                .transform(m.as_standard_layout().view(), threads)?
+                .into_dyn())
         }
         3 => {
-            let a = x.into_dimensionality::<Ix3>().map_err(|_| Error::shape(what, "E × K × D", &shape))?;
+            let a = x
+                .into_dimensionality::<Ix3>()
+                .map_err(|_| Error::shape(what, "E × K × D", &shape))?;
             crate::npy::check_finite(&a, what)?;
             let (e, k, d) = a.dim();
             if d != model.input_dim() {
-                return Err(Error::shape(what, format!("E × K × {}", model.input_dim()), &shape));
+                return Err(Error::shape(
+                    what,
+                    format!("E × K × {}", model.input_dim()),
+                    &shape,
+                ));
             }
             let c = model.params.n_components;
             let mut out = Array3::<f64>::zeros((e, k, c));
@@ -200,11 +229,18 @@ pub fn trajectory_frames(path: &Path, every: usize) -> Result<ArrayD<f64>> {
     let m = crate::npy::npz_f64(&mut npz, path, "memories")?;
     let what = format!("{} array `memories`", path.display());
     if m.ndim() != 3 {
-        return Err(Error::shape(what, "E × K × 784 (epochs × memories × pixels)", m.shape()));
+        return Err(Error::shape(
+            what,
+            "E × K × 784 (epochs × memories × pixels)",
+            m.shape(),
+        ));
     }
     let frames = m.shape()[0] / every;
     if frames == 0 {
-        return Err(Error::invalid(what, format!("{} saved epochs, fewer than --every {every}", m.shape()[0])));
+        return Err(Error::invalid(
+            what,
+            format!("{} saved epochs, fewer than --every {every}", m.shape()[0]),
+        ));
     }
     let idx: Vec<usize> = (0..frames).map(|f| f * every).collect();
     Ok(m.select(Axis(0), &idx))

@@ -102,10 +102,16 @@ impl UmapParams {
     /// Check ranges (field names as in this struct).
     pub fn validate(&self) -> Result<()> {
         if self.n_neighbors < 2 {
-            return Err(Error::invalid("n_neighbors", format!("{} must be at least 2", self.n_neighbors)));
+            return Err(Error::invalid(
+                "n_neighbors",
+                format!("{} must be at least 2", self.n_neighbors),
+            ));
         }
         if !(1..=8).contains(&self.n_components) {
-            return Err(Error::invalid("n_components", format!("{} must lie in 1..=8", self.n_components)));
+            return Err(Error::invalid(
+                "n_components",
+                format!("{} must lie in 1..=8", self.n_components),
+            ));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(Error::invalid("learning_rate", "must be positive"));
@@ -124,8 +130,7 @@ impl UmapParams {
 
     /// Layout epochs of a fit on n points.
     pub fn fit_epochs(&self, n: usize) -> usize {
-        self.n_epochs
-            .unwrap_or(if n <= 10_000 { 500 } else { 200 })
+        self.n_epochs.unwrap_or(if n <= 10_000 { 500 } else { 200 })
     }
 
     /// Layout epochs of a transform of q new points (umap-learn: 100 for q ≤ 10 000, else 30, or
@@ -191,7 +196,10 @@ impl Umap {
         if n <= params.n_neighbors {
             return Err(Error::invalid(
                 "n_neighbors",
-                format!("{} neighbours need more than {} data rows; got {n}", params.n_neighbors, params.n_neighbors),
+                format!(
+                    "{} neighbours need more than {} data rows; got {n}",
+                    params.n_neighbors, params.n_neighbors
+                ),
             ));
         }
         let (a, b) = graph::find_ab_params(params.spread, params.min_dist)?;
@@ -337,7 +345,11 @@ pub fn knn_label_agreement(
     let nn = knn::knn(&q, &r, kk, same, 0)?;
     let mut hits = 0usize;
     for (i, row) in nn.indices.rows().into_iter().enumerate() {
-        let neigh: Vec<usize> = row.iter().skip(usize::from(same)).map(|&j| reference_labels[j]).collect();
+        let neigh: Vec<usize> = row
+            .iter()
+            .skip(usize::from(same))
+            .map(|&j| reference_labels[j])
+            .collect();
         let mut best = (0usize, usize::MAX);
         for &l in &neigh {
             let c = neigh.iter().filter(|&&m| m == l).count();

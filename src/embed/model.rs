@@ -59,7 +59,8 @@ impl Umap {
         let err = |e: ndarray_npy::WriteNpzError| Error::format(&npz_path, format!("writing failed: {e}"));
         npz.add_array("data", &self.data.rows).map_err(err)?;
         npz.add_array("embedding", &self.embedding).map_err(err)?;
-        npz.add_array("ab", &Array1::from(vec![self.a, self.b])).map_err(err)?;
+        npz.add_array("ab", &Array1::from(vec![self.a, self.b]))
+            .map_err(err)?;
         if let Some(l) = &self.labels {
             npz.add_array("labels", &crate::npy::indices(l)).map_err(err)?;
         }
@@ -93,7 +94,10 @@ impl Umap {
         if meta.format_version != FORMAT_VERSION {
             return Err(Error::format(
                 &json_path,
-                format!("format_version {} (expected {FORMAT_VERSION})", meta.format_version),
+                format!(
+                    "format_version {} (expected {FORMAT_VERSION})",
+                    meta.format_version
+                ),
             ));
         }
         meta.params.validate()?;
@@ -107,7 +111,11 @@ impl Umap {
                 .ok()
                 .filter(|m| m.dim() == (meta.n_points, cols))
                 .ok_or_else(|| {
-                    Error::shape(format!("{} array `{name}`", npz_path.display()), format!("{} × {cols}", meta.n_points), &shape)
+                    Error::shape(
+                        format!("{} array `{name}`", npz_path.display()),
+                        format!("{} × {cols}", meta.n_points),
+                        &shape,
+                    )
                 })?;
             crate::npy::check_finite(&m, &format!("{} array `{name}`", npz_path.display()))?;
             Ok(m.as_standard_layout().to_owned())
@@ -117,9 +125,17 @@ impl Umap {
         let labels = match crate::npy::npz_int(&mut npz, &npz_path, "labels") {
             Ok(l) => {
                 let shape = l.shape().to_vec();
-                let l = l.into_dimensionality::<Ix1>().ok().filter(|l| l.len() == meta.n_points).ok_or_else(|| {
-                    Error::shape(format!("{} array `labels`", npz_path.display()), format!("[{}]", meta.n_points), &shape)
-                })?;
+                let l = l
+                    .into_dimensionality::<Ix1>()
+                    .ok()
+                    .filter(|l| l.len() == meta.n_points)
+                    .ok_or_else(|| {
+                        Error::shape(
+                            format!("{} array `labels`", npz_path.display()),
+                            format!("[{}]", meta.n_points),
+                            &shape,
+                        )
+                    })?;
                 Some(l.iter().map(|&v| v.max(0) as usize).collect())
             }
             Err(_) => None,
