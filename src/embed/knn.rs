@@ -188,6 +188,20 @@ pub fn knn_blocked(
             }
             select_smallest(&mut cand, k);
             cand.truncate(k);
+            if reference.metric == Metric::Euclidean {
+                // ‖q‖² + ‖x‖² − 2q·x loses precision for near points: recompute the k kept.
+                let qr = query.rows.row(qi);
+                for c in cand.iter_mut().filter(|c| c.0.is_finite()) {
+                    let xr = reference.rows.row(c.1);
+                    c.0 = qr
+                        .iter()
+                        .zip(xr.iter())
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                        .sqrt();
+                }
+                cand.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            }
             cand
         };
         let best: Vec<Vec<(f64, usize)>> = if threads == 1 {
