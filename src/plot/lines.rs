@@ -450,3 +450,40 @@ impl Figure for StackedArea {
         Ok(())
     }
 }
+
+/// Read series from a CSV file with a header row: the first column is x, every other column one
+/// series named by its header. Empty cells are skipped (series may have different supports).
+/// Returns the x column's name and the series.
+pub fn read_csv_series(path: &std::path::Path) -> Result<(String, Vec<Series>)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let (_, header) = lines.next().ok_or_else(|| Error::format(path, "empty file; expected a header row"))?;
+    let names: Vec<String> = header.split(',').map(|h| h.trim().to_string()).collect();
+    if names.len() < 2 {
+        return Err(Error::format(path, "the header needs an x column and at least one series column"));
+    }
+    let mut series: Vec<Series> = names[1..].iter().map(|n| Series::new(n.clone(), vec![], vec![])).collect();
+    for (ln, line) in lines {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() != names.len() {
+            return Err(Error::format(
+                path,
+                format!("line {}: {} cells, expected {} (as the header)", ln + 1, cells.len(), names.len()),
+            ));
+        }
+        let parse = |c: &str, col: usize| -> Result<f64> {
+            c.parse::<f64>().map_err(|_| {
+                Error::format(path, format!("line {}, column '{}': '{c}' is not a number", ln + 1, names[col]))
+            })
+        };
+        let x = parse(cells[0], 0)?;
+        for (k, c) in cells[1..].iter().enumerate() {
+            if !c.is_empty() {
+                let y = parse(c, k + 1)?;
+                series[k].x.push(x);
+                series[k].y.push(y);
+            }
+        }
+    }
+    Ok((names[0].clone(), series))
+}
