@@ -38,7 +38,13 @@ fn gallery() {
     g.tile_titles = Some(labels.iter().map(|l| format!("ℓ = {l}")).collect());
     save(&g, &dir.join("memory_grid.png")).unwrap();
 
-    let lab = Array2::from_shape_fn((20, 10), |(a, c)| if labels[a] == c { 0.95 } else { -0.9 + 0.05 * ((a * 7 + c) % 5) as f64 });
+    let lab = Array2::from_shape_fn((20, 10), |(a, c)| {
+        if labels[a] == c {
+            0.95
+        } else {
+            -0.9 + 0.05 * ((a * 7 + c) % 5) as f64
+        }
+    });
     let mut ls = LabelStrips::new(lab);
     ls.title = Some("Label values per class".into());
     save(&ls, &dir.join("label_strips.png")).unwrap();
@@ -55,24 +61,38 @@ fn gallery() {
     let mut mems = Array2::zeros((2, 784));
     mems.row_mut(0).assign(&mean4);
     let mean9 = x.slice(ndarray::s![180..200, ..]).mean_axis(Axis(0)).unwrap();
-    mems.row_mut(1).assign(&(&x.row(87) * 0.5 + &mean4 * 0.3 + &mean9 * 0.2));
+    mems.row_mut(1)
+        .assign(&(&x.row(87) * 0.5 + &mean4 * 0.3 + &mean9 * 0.2));
     let alphas = mems.dot(&xp);
     let mut ap = AlphaPanels::new(alphas);
-    ap.titles = vec!["α of the mean of the 4s (prototype-like)".into(), "α of 0.5·(sample #87, a 4) + 0.3·(mean 4) + 0.2·(mean 9)".into()];
+    ap.titles = vec![
+        "α of the mean of the 4s (prototype-like)".into(),
+        "α of 0.5·(sample #87, a 4) + 0.3·(mean 4) + 0.2·(mean 9)".into(),
+    ];
     save(&ap, &dir.join("alpha_panels.png")).unwrap();
 
     let n: Vec<f64> = (2..=60).map(f64::from).collect();
-    let mut lp = LinePlot::new("Analytic example: mean ± sd vs n", "interaction order n", "max |α| (mean over memories)");
+    let mut lp = LinePlot::new(
+        "Analytic example: mean ± sd vs n",
+        "interaction order n",
+        "max |α| (mean over memories)",
+    );
     for (k, t) in [450.0, 650.0, 750.0].iter().enumerate() {
-        let y: Vec<f64> = n.iter().map(|&n| 1.0 / (1.0 + (-(n - 10.0 - 10.0 * k as f64) / 5.0).exp())).collect();
+        let y: Vec<f64> = n
+            .iter()
+            .map(|&n| 1.0 / (1.0 + (-(n - 10.0 - 10.0 * k as f64) / 5.0).exp()))
+            .collect();
         let sd: Vec<f64> = y.iter().map(|y| 0.08 * y * (1.0 - y) + 0.01).collect();
-        lp.series.push(Series::new(format!("T = {t}"), n.clone(), y).with_sd(sd));
+        lp.series
+            .push(Series::new(format!("T = {t}"), n.clone(), y).with_sd(sd));
     }
     lp.legend = Corner::LowerRight;
     save(&lp, &dir.join("lines.png")).unwrap();
 
     let ep: Vec<f64> = (0..350).map(|e| 1.0 + 10.0 * e as f64).collect();
-    let frac = Array2::from_shape_fn((350, 10), |(e, c)| 0.1 / (1.0 + (-(ep[e] - 300.0 - 250.0 * c as f64) / 60.0).exp()));
+    let frac = Array2::from_shape_fn((350, 10), |(e, c)| {
+        0.1 / (1.0 + (-(ep[e] - 300.0 - 250.0 * c as f64) / 60.0).exp())
+    });
     let mut sa = StackedArea::recognition(ep, &frac);
     sa.title = "Analytic example: recognition per class".into();
     save(&sa, &dir.join("stacked_recognition.png")).unwrap();
@@ -87,7 +107,11 @@ fn gallery() {
         for i in 0..20 {
             let (cx, cy) = centre(c);
             let (r, a) = (0.25 * (i % 5) as f64, i as f64 * 2.4);
-            samples.push(ClassPoint { x: cx + r * a.cos(), y: cy + r * a.sin(), class: c });
+            samples.push(ClassPoint {
+                x: cx + r * a.cos(),
+                y: cy + r * a.sin(),
+                class: c,
+            });
         }
     }
     let frames = 30;
@@ -95,7 +119,11 @@ fn gallery() {
         let (cx, cy) = centre(k % 10);
         let s = (f as f64 / (frames - 1) as f64).powi(2);
         let wobble = 0.3 * ((k as f64) * 1.7 + f as f64 * 0.3).sin();
-        if d == 0 { s * cx + wobble * (1.0 - s) } else { s * cy + 0.2 * (k as f64 - 10.0) / 10.0 * (1.0 - s) }
+        if d == 0 {
+            s * cx + wobble * (1.0 - s)
+        } else {
+            s * cy + 0.2 * (k as f64 - 10.0) / 10.0 * (1.0 - s)
+        }
     });
     let mut st = ScatterTrajectories {
         title: "Analytic example: memory trajectories".into(),
@@ -107,9 +135,14 @@ fn gallery() {
     };
     let base = st.clone();
     st.trails = (0..20)
-        .map(|k| Trail { points: (0..frames).map(|f| (pos[(f, k, 0)], pos[(f, k, 1)])).collect(), class: None })
+        .map(|k| Trail {
+            points: (0..frames).map(|f| (pos[(f, k, 0)], pos[(f, k, 1)])).collect(),
+            class: None,
+        })
         .collect();
-    st.current = (0..20).map(|k| (pos[(frames - 1, k, 0)], pos[(frames - 1, k, 1)])).collect();
+    st.current = (0..20)
+        .map(|k| (pos[(frames - 1, k, 0)], pos[(frames - 1, k, 1)]))
+        .collect();
     save(&st, &dir.join("scatter_trajectories.png")).unwrap();
 
     // Damped Duffing oscillator: x' = y, y' = x − x³ − 0.3 y; saddle at 0, stable foci at ±1.
@@ -127,11 +160,26 @@ fn gallery() {
         y_label: "y".into(),
         curves: field.nullclines("x", "y"),
         field: Some(field),
-        trajectories: vec![Trail { points: traj, class: None }],
+        trajectories: vec![Trail {
+            points: traj,
+            class: None,
+        }],
         points: vec![
-            CriticalPoint { x: -1.0, y: 0.0, kind: CriticalKind::Stable },
-            CriticalPoint { x: 0.0, y: 0.0, kind: CriticalKind::Saddle },
-            CriticalPoint { x: 1.0, y: 0.0, kind: CriticalKind::Stable },
+            CriticalPoint {
+                x: -1.0,
+                y: 0.0,
+                kind: CriticalKind::Stable,
+            },
+            CriticalPoint {
+                x: 0.0,
+                y: 0.0,
+                kind: CriticalKind::Saddle,
+            },
+            CriticalPoint {
+                x: 1.0,
+                y: 0.0,
+                kind: CriticalKind::Stable,
+            },
         ],
         ..Default::default()
     };
@@ -159,16 +207,30 @@ fn gallery() {
     let nn: Vec<f64> = (2..=30).map(f64::from).collect();
     let tr: Vec<f64> = (0..25).map(|i| 0.51 + 0.025 * i as f64).collect();
     let tstar = |n: f64| 0.6 + 0.4 * (1.0 - (-n / 8.0).exp());
-    let z = Array2::from_shape_fn((tr.len(), nn.len()), |(i, j)| 0.4 + 0.6 / (1.0 + ((tr[i] - tstar(nn[j])) / 0.03).exp()));
+    let z = Array2::from_shape_fn((tr.len(), nn.len()), |(i, j)| {
+        0.4 + 0.6 / (1.0 + ((tr[i] - tstar(nn[j])) / 0.03).exp())
+    });
     let mut hm = Heatmap::new(z, nn.clone(), tr);
     hm.title = "Analytic example: α over (n, T_r)".into();
     hm.x_label = "interaction order n".into();
     hm.y_label = "relative temperature T_r".into();
     hm.colorbar_label = "α of the dominant sample".into();
-    hm.overlays.push(Series::new("transition T*(n)", nn.clone(), nn.iter().map(|&n| tstar(n)).collect()));
+    hm.overlays.push(Series::new(
+        "transition T*(n)",
+        nn.clone(),
+        nn.iter().map(|&n| tstar(n)).collect(),
+    ));
     save(&hm, &dir.join("heatmap.png")).unwrap();
 
-    let node = |id, parent, s, e, x, label: &str, class| TreeNode { id, parent, epoch_start: s, epoch_end: e, x, label: label.into(), class };
+    let node = |id, parent, s, e, x, label: &str, class| TreeNode {
+        id,
+        parent,
+        epoch_start: s,
+        epoch_end: e,
+        x,
+        label: label.into(),
+        class,
+    };
     let tree = Dendrogram::new(
         "Example split tree",
         vec![
@@ -184,13 +246,15 @@ fn gallery() {
     save(&tree, &dir.join("dendrogram.png")).unwrap();
 
     let g2: Vec<f64> = (0..=160).map(|i| -1.6 + 3.2 * i as f64 / 160.0).collect();
-    let v = Array2::from_shape_fn((161, 161), |(i, j)| (g2[j] * g2[j] - 1.0).powi(2) + (g2[i] * g2[i] - 1.0).powi(2));
+    let v = Array2::from_shape_fn((161, 161), |(i, j)| {
+        (g2[j] * g2[j] - 1.0).powi(2) + (g2[i] * g2[i] - 1.0).powi(2)
+    });
     let mut cp = ContourPlot::new(v, g2.clone(), g2);
     cp.title = "Analytic example: V = (x² − 1)² + (y² − 1)²".into();
     cp.colorbar_label = "potential V".into();
     for x in [-1.0, 0.0, 1.0] {
         for y in [-1.0, 0.0, 1.0] {
-            let kind = match ((x as f64).abs() > 0.5, (y as f64).abs() > 0.5) {
+            let kind = match (f64::abs(x) > 0.5, f64::abs(y) > 0.5) {
                 (true, true) => CriticalKind::Stable,
                 (false, false) => CriticalKind::Unstable,
                 _ => CriticalKind::Saddle,
@@ -210,10 +274,21 @@ fn gallery() {
         }
     });
     let names: Vec<String> = (1..=3).map(|p| format!("m{p}")).collect();
-    let mut tt = LinePlot::time_traces(&t, &m, &names, vec![
-        Event { x: 20.0, label: "fold crossed".into() },
-        Event { x: 35.0, label: "flip".into() },
-    ])
+    let mut tt = LinePlot::time_traces(
+        &t,
+        &m,
+        &names,
+        vec![
+            Event {
+                x: 20.0,
+                label: "fold crossed".into(),
+            },
+            Event {
+                x: 35.0,
+                label: "flip".into(),
+            },
+        ],
+    )
     .unwrap();
     tt.title = "Analytic example: overlaps m(t)".into();
     save(&tt, &dir.join("time_traces.png")).unwrap();
@@ -227,5 +302,14 @@ fn gallery() {
     let epochs: Vec<i64> = (0..e as i64).map(|f| 100 * f).collect();
     memory_grid_movie(&dir.join("memory_movie.gif"), &epochs, mov.view(), 10, None, 4).unwrap();
     let titles: Vec<String> = (0..frames).map(|f| format!("epoch {}", 10 * f)).collect();
-    scatter_movie(&dir.join("scatter_movie.gif"), &base, pos.view(), None, &titles, Some(8), 8).unwrap();
+    scatter_movie(
+        &dir.join("scatter_movie.gif"),
+        &base,
+        pos.view(),
+        None,
+        &titles,
+        Some(8),
+        8,
+    )
+    .unwrap();
 }

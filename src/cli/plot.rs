@@ -118,12 +118,22 @@ pub enum Command {
 /// Run a subcommand.
 pub fn run(c: Command) -> anyhow::Result<()> {
     match c {
-        Command::Memories { run, epoch, out, cols, sort, titles } => {
+        Command::Memories {
+            run,
+            epoch,
+            out,
+            cols,
+            sort,
+            titles,
+        } => {
             let t = trajectory::RunTrajectory::read(&run)?;
             let f = t.frame(epoch)?;
             let labels = t.labels_at(f);
-            let order: Vec<usize> =
-                if sort { trajectory::order_by_dominant_label(labels.view()) } else { (0..labels.nrows()).collect() };
+            let order: Vec<usize> = if sort {
+                trajectory::order_by_dominant_label(labels.view())
+            } else {
+                (0..labels.nrows()).collect()
+            };
             let mut g = MemoryGrid::new(t.memories_at(f).select(Axis(0), &order), cols);
             g.side = side_of(t.memories.dim().2)?;
             g.title = Some(format!("Memories at epoch {}", t.epochs[f]));
@@ -140,7 +150,14 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             s.title = Some(format!("Labels at epoch {}", t.epochs[f]));
             plot::save(&s, &out)?;
         }
-        Command::Movie { run, out, every, fps, cols, sort } => {
+        Command::Movie {
+            run,
+            out,
+            every,
+            fps,
+            cols,
+            sort,
+        } => {
             anyhow::ensure!(every >= 1, "--every must be at least 1");
             let t = trajectory::RunTrajectory::read(&run)?;
             let frames: Vec<usize> = (0..t.epochs.len()).step_by(every).collect();
@@ -152,14 +169,25 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let n = plot::memory_grid_movie(&out, &epochs, mems.view(), cols, order.as_deref(), fps)?;
             println!("wrote {} ({n} frames)", out.display());
         }
-        Command::NpyHeatmap { file, out, cmap, vmin, vmax, title, x_label, y_label, colorbar_label } => {
+        Command::NpyHeatmap {
+            file,
+            out,
+            cmap,
+            vmin,
+            vmax,
+            title,
+            x_label,
+            y_label,
+            colorbar_label,
+        } => {
             let a = waddington::npy::read_f64_dyn(&file)?;
             let shape = a.shape().to_vec();
-            let a = a
-                .into_dimensionality::<Ix2>()
-                .map_err(|_| anyhow::anyhow!("{}: expected a 2-D array, found shape {shape:?}", file.display()))?;
+            let a = a.into_dimensionality::<Ix2>().map_err(|_| {
+                anyhow::anyhow!("{}: expected a 2-D array, found shape {shape:?}", file.display())
+            })?;
             let mut h = Heatmap::from_matrix(a);
-            h.colormap = Colormap::by_name(&cmap).with_context(|| format!("--cmap {cmap}: expected viridis or bwr"))?;
+            h.colormap = Colormap::by_name(&cmap)
+                .with_context(|| format!("--cmap {cmap}: expected viridis or bwr"))?;
             if vmin.is_some() || vmax.is_some() {
                 let (lo, hi) = plot::padded_range(h.values.iter().copied(), 0.0);
                 h.range = Some((vmin.unwrap_or(lo), vmax.unwrap_or(hi)));
@@ -167,7 +195,15 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             (h.title, h.x_label, h.y_label, h.colorbar_label) = (title, x_label, y_label, colorbar_label);
             plot::save(&h, &out)?;
         }
-        Command::Lines { file, out, title, x_label, y_label, log_x, log_y } => {
+        Command::Lines {
+            file,
+            out,
+            title,
+            x_label,
+            y_label,
+            log_x,
+            log_y,
+        } => {
             let (x_name, series) = plot::lines::read_csv_series(&file)?;
             let mut p = LinePlot::new(title, x_label.unwrap_or(x_name), y_label);
             (p.series, p.log_x, p.log_y) = (series, log_x, log_y);
@@ -180,6 +216,9 @@ pub fn run(c: Command) -> anyhow::Result<()> {
 /// The side of square images with `d` pixels.
 fn side_of(d: usize) -> anyhow::Result<usize> {
     let s = (d as f64).sqrt().round() as usize;
-    anyhow::ensure!(s * s == d && d > 0, "memories have {d} pixels; expected square images (e.g. 784 = 28×28)");
+    anyhow::ensure!(
+        s * s == d && d > 0,
+        "memories have {d} pixels; expected square images (e.g. 784 = 28×28)"
+    );
     Ok(s)
 }

@@ -85,7 +85,11 @@ impl Figure for BifurcationDiagram {
         DB::ErrorType: 'static,
     {
         let all = || {
-            self.branches.iter().flat_map(|b| b.points.iter().copied()).chain(self.folds.iter().copied()).chain(self.samples.iter().copied())
+            self.branches
+                .iter()
+                .flat_map(|b| b.points.iter().copied())
+                .chain(self.folds.iter().copied())
+                .chain(self.samples.iter().copied())
         };
         let (x0, x1) = padded_range(all().map(|p| p.0), 0.02);
         let (y0, y1) = padded_range(all().map(|p| p.1), 0.06);
@@ -130,7 +134,14 @@ impl Figure for BifurcationDiagram {
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("unstable")
-            .legend(|(x, y)| plotters::element::DashedPathElement::new(vec![(x, y), (x + 20, y)], 5, 3, BLACK.stroke_width(2)));
+            .legend(|(x, y)| {
+                plotters::element::DashedPathElement::new(
+                    vec![(x, y), (x + 20, y)],
+                    5,
+                    3,
+                    BLACK.stroke_width(2),
+                )
+            });
         if !self.samples.is_empty() {
             chart
                 .draw_series(self.samples.iter().map(|&p| Circle::new(p, 3, BLACK.filled())))?
@@ -142,11 +153,18 @@ impl Figure for BifurcationDiagram {
                 EmptyElement::at(p) + Polygon::new(vec![(0, -7), (7, 0), (0, 7), (-7, 0)], s)
             };
             chart
-                .draw_series(self.folds.iter().map(|&p| diamond(p, RGBColor(0xd6, 0x27, 0x28).filled())))?
+                .draw_series(
+                    self.folds
+                        .iter()
+                        .map(|&p| diamond(p, RGBColor(0xd6, 0x27, 0x28).filled())),
+                )?
                 .label("fold")
                 .legend(move |(x, y)| {
                     EmptyElement::at((x + 10, y))
-                        + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], RGBColor(0xd6, 0x27, 0x28).filled())
+                        + Polygon::new(
+                            vec![(0, -6), (6, 0), (0, 6), (-6, 0)],
+                            RGBColor(0xd6, 0x27, 0x28).filled(),
+                        )
                 });
         }
         chart

@@ -88,10 +88,16 @@ fn join_segments(segs: &[[P; 2]]) -> Vec<Vec<P>> {
         for forward in [true, false] {
             loop {
                 let end = if forward { line[line.len() - 1] } else { line[0] };
-                let next = at.get(&key(end)).and_then(|v| v.iter().copied().find(|&s| !used[s]));
+                let next = at
+                    .get(&key(end))
+                    .and_then(|v| v.iter().copied().find(|&s| !used[s]));
                 let Some(s) = next else { break };
                 used[s] = true;
-                let other = if key(segs[s][0]) == key(end) { segs[s][1] } else { segs[s][0] };
+                let other = if key(segs[s][0]) == key(end) {
+                    segs[s][1]
+                } else {
+                    segs[s][0]
+                };
                 if forward {
                     line.push(other);
                 } else {
@@ -157,7 +163,10 @@ impl ContourPlot {
             return self.levels.clone();
         }
         let (lo, hi) = self.range();
-        nice_ticks(lo, hi, 12).into_iter().filter(|&v| v > lo && v < hi).collect()
+        nice_ticks(lo, hi, 12)
+            .into_iter()
+            .filter(|&v| v > lo && v < hi)
+            .collect()
     }
 }
 
@@ -207,7 +216,10 @@ impl Figure for ContourPlot {
         chart.draw_series(self.z.indexed_iter().map(|((i, j), &v)| {
             let (cx0, cx1) = (ex[j].max(x0), ex[j + 1].min(x1));
             let (cy0, cy1) = (ey[i].max(y0), ey[i + 1].min(y1));
-            Rectangle::new([(cx0, cy0), (cx1, cy1)], self.colormap.map(v, lo, hi).mix(0.85).filled())
+            Rectangle::new(
+                [(cx0, cy0), (cx1, cy1)],
+                self.colormap.map(v, lo, hi).mix(0.85).filled(),
+            )
         }))?;
         for level in self.used_levels() {
             for line in contour_segments(&self.xs, &self.ys, &self.z, level) {
@@ -227,7 +239,13 @@ impl Figure for ContourPlot {
         let top = chart.plotting_area().get_base_pixel().1;
         let bottom = top + chart.plotting_area().dim_in_pixel().1 as i32;
         let bx = bar.get_base_pixel().0 + 6;
-        draw_colorbar(root, (bx, top, bx + 20, bottom), &self.colormap, (lo, hi), &self.colorbar_label)
+        draw_colorbar(
+            root,
+            (bx, top, bx + 20, bottom),
+            &self.colormap,
+            (lo, hi),
+            &self.colorbar_label,
+        )
     }
 }
 

@@ -42,7 +42,11 @@ pub struct Dendrogram {
 impl Dendrogram {
     /// A dendrogram of `nodes` titled `title`.
     pub fn new(title: impl Into<String>, nodes: Vec<TreeNode>) -> Self {
-        Dendrogram { title: title.into(), nodes, x_label: "epoch".into() }
+        Dendrogram {
+            title: title.into(),
+            nodes,
+            x_label: "epoch".into(),
+        }
     }
 
     fn node(&self, id: usize) -> Option<&TreeNode> {
@@ -60,18 +64,30 @@ impl Figure for Dendrogram {
         if self.nodes.is_empty() {
             return Err(Error::invalid("split tree", "no nodes"));
         }
-        check_finite_slice("split tree nodes", self.nodes.iter().flat_map(|n| [n.epoch_start, n.epoch_end, n.x]))?;
+        check_finite_slice(
+            "split tree nodes",
+            self.nodes.iter().flat_map(|n| [n.epoch_start, n.epoch_end, n.x]),
+        )?;
         for n in &self.nodes {
             if n.epoch_end < n.epoch_start {
-                return Err(Error::invalid(format!("split tree node {}", n.id), "epoch_end < epoch_start"));
+                return Err(Error::invalid(
+                    format!("split tree node {}", n.id),
+                    "epoch_end < epoch_start",
+                ));
             }
             if self.nodes.iter().filter(|m| m.id == n.id).count() > 1 {
-                return Err(Error::invalid(format!("split tree node {}", n.id), "duplicate id"));
+                return Err(Error::invalid(
+                    format!("split tree node {}", n.id),
+                    "duplicate id",
+                ));
             }
             if let Some(p) = n.parent
                 && self.node(p).is_none()
             {
-                return Err(Error::invalid(format!("split tree node {}", n.id), format!("parent {p} not in the tree")));
+                return Err(Error::invalid(
+                    format!("split tree node {}", n.id),
+                    format!("parent {p} not in the tree"),
+                ));
             }
         }
         Ok(())
@@ -98,7 +114,11 @@ impl Figure for Dendrogram {
             .y_label_formatter(&super::fmt_tick)
             .disable_y_mesh()
             .disable_y_axis()
-            .x_desc(if self.x_label.is_empty() { "epoch" } else { &self.x_label })
+            .x_desc(if self.x_label.is_empty() {
+                "epoch"
+            } else {
+                &self.x_label
+            })
             .light_line_style(TRANSPARENT)
             .bold_line_style(BLACK.mix(0.1))
             .label_style(font(TICK_SIZE))
@@ -108,13 +128,20 @@ impl Figure for Dendrogram {
         for n in &self.nodes {
             if let Some(p) = n.parent.and_then(|p| self.node(p)) {
                 let pts = vec![(n.epoch_start, p.x), (n.epoch_start, n.x)];
-                chart.draw_series(std::iter::once(PathElement::new(pts, BLACK.mix(0.7).stroke_width(2))))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    pts,
+                    BLACK.mix(0.7).stroke_width(2),
+                )))?;
             }
         }
         for n in &self.nodes {
             let pts = vec![(n.epoch_start, n.x), (n.epoch_end, n.x)];
             chart.draw_series(std::iter::once(PathElement::new(pts, color(n).stroke_width(4))))?;
-            chart.draw_series(std::iter::once(Circle::new((n.epoch_start, n.x), 3, BLACK.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (n.epoch_start, n.x),
+                3,
+                BLACK.filled(),
+            )))?;
         }
         let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
         for n in self.nodes.iter().filter(|n| !n.label.is_empty()) {

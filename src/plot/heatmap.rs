@@ -13,15 +13,22 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// About `n` "nice" tick values (1, 2, 2.5, 5 × 10^k steps) covering [lo, hi].
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) || n == 0 {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || n == 0 {
         return vec![lo];
     }
     let raw = (hi - lo) / n as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
     let start = (lo / step).ceil() as i64;
     let end = (hi / step + 1e-9).floor() as i64;
-    (start..=end).map(|i| i as f64 * step).map(|v| if v.abs() < step * 1e-9 { 0.0 } else { v }).collect()
+    (start..=end)
+        .map(|i| i as f64 * step)
+        .map(|v| if v.abs() < step * 1e-9 { 0.0 } else { v })
+        .collect()
 }
 
 /// Format a tick value compactly (no trailing zeros).
@@ -121,7 +128,11 @@ impl Heatmap {
     /// A heat map of a matrix with x = column index and y = row index.
     pub fn from_matrix(values: Array2<f64>) -> Self {
         let (ny, nx) = values.dim();
-        Self::new(values, (0..nx).map(|j| j as f64).collect(), (0..ny).map(|i| i as f64).collect())
+        Self::new(
+            values,
+            (0..nx).map(|j| j as f64).collect(),
+            (0..ny).map(|i| i as f64).collect(),
+        )
     }
 
     fn color_range(&self) -> (f64, f64) {
@@ -149,7 +160,11 @@ pub(crate) fn edges(c: &[f64]) -> Vec<f64> {
 
 pub(crate) fn check_axis(what: &str, v: &[f64], n: usize) -> Result<()> {
     if v.len() != n {
-        return Err(Error::shape(what, format!("{n} values (matching the grid)"), &[v.len()]));
+        return Err(Error::shape(
+            what,
+            format!("{n} values (matching the grid)"),
+            &[v.len()],
+        ));
     }
     check_finite_slice(what, v.iter().copied())?;
     if v.windows(2).any(|w| w[1] <= w[0]) {
@@ -171,8 +186,11 @@ impl Figure for Heatmap {
         check_axis("heatmap x centres", &self.xs, nx)?;
         check_axis("heatmap y centres", &self.ys, ny)?;
         let (lo, hi) = self.color_range();
-        if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
-            return Err(Error::invalid("heatmap colour range", format!("need finite vmin < vmax, got {lo}..{hi}")));
+        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) || !lo.is_finite() || !hi.is_finite() {
+            return Err(Error::invalid(
+                "heatmap colour range",
+                format!("need finite vmin < vmax, got {lo}..{hi}"),
+            ));
         }
         for s in &self.overlays {
             s.validate()?;
@@ -207,7 +225,10 @@ impl Figure for Heatmap {
             .draw()?;
         let (vmin, vmax) = self.color_range();
         chart.draw_series(self.values.indexed_iter().map(|((i, j), &v)| {
-            Rectangle::new([(ex[j], ey[i]), (ex[j + 1], ey[i + 1])], self.colormap.map(v, vmin, vmax).filled())
+            Rectangle::new(
+                [(ex[j], ey[i]), (ex[j + 1], ey[i + 1])],
+                self.colormap.map(v, vmin, vmax).filled(),
+            )
         }))?;
         super::lines::draw_series_on(&mut chart, &self.overlays, WHITE)?;
         if self.overlays.iter().any(|s| !s.label.is_empty()) {
@@ -223,7 +244,13 @@ impl Figure for Heatmap {
         let bottom = top + chart.plotting_area().dim_in_pixel().1 as i32;
         let bx = bar.get_base_pixel().0 + 6;
         let _ = h;
-        draw_colorbar(root, (bx, top, bx + 20, bottom), &self.colormap, (vmin, vmax), &self.colorbar_label)?;
+        draw_colorbar(
+            root,
+            (bx, top, bx + 20, bottom),
+            &self.colormap,
+            (vmin, vmax),
+            &self.colorbar_label,
+        )?;
         Ok(())
     }
 }

@@ -76,14 +76,27 @@ impl MemoryGrid {
     }
 
     fn cell_h(&self) -> i32 {
-        self.tile_px() + GAP + if self.tile_titles.is_some() { TILE_TITLE_H } else { 0 }
+        self.tile_px()
+            + GAP
+            + if self.tile_titles.is_some() {
+                TILE_TITLE_H
+            } else {
+                0
+            }
     }
 
     /// Pixel coordinates (x, y) of the top-left corner of tile `i`'s image in the output figure.
     pub fn tile_origin(&self, i: usize) -> (i32, i32) {
         let (r, c) = ((i / self.cols) as i32, (i % self.cols) as i32);
-        let tt = if self.tile_titles.is_some() { TILE_TITLE_H } else { 0 };
-        (MARGIN + c * (self.tile_px() + GAP), self.top() + r * self.cell_h() + tt)
+        let tt = if self.tile_titles.is_some() {
+            TILE_TITLE_H
+        } else {
+            0
+        };
+        (
+            MARGIN + c * (self.tile_px() + GAP),
+            self.top() + r * self.cell_h() + tt,
+        )
     }
 
     /// Pixel coordinates of the centre of image pixel `j` of tile `i` in the output figure.
@@ -122,13 +135,21 @@ impl Figure for MemoryGrid {
         if k == 0 || k > self.rows * self.cols {
             return Err(Error::invalid(
                 "memory grid",
-                format!("{k} images do not fit a {}×{} grid (need 1..={})", self.rows, self.cols, self.rows * self.cols),
+                format!(
+                    "{k} images do not fit a {}×{} grid (need 1..={})",
+                    self.rows,
+                    self.cols,
+                    self.rows * self.cols
+                ),
             ));
         }
         if let Some(t) = &self.tile_titles
             && t.len() != k
         {
-            return Err(Error::invalid("tile titles", format!("{} titles for {k} images", t.len())));
+            return Err(Error::invalid(
+                "tile titles",
+                format!("{} titles for {k} images", t.len()),
+            ));
         }
         if self.scale == 0 || self.vmin.partial_cmp(&self.vmax) != Some(std::cmp::Ordering::Less) {
             return Err(Error::invalid("memory grid", "need scale ≥ 1 and vmin < vmax"));
@@ -154,7 +175,10 @@ impl Figure for MemoryGrid {
                 root.draw(&Rectangle::new([(px, py), (px + s, py + s)], color.filled()))?;
             }
             let edge = self.tile_px();
-            root.draw(&Rectangle::new([(x0 - 1, y0 - 1), (x0 + edge, y0 + edge)], BLACK.mix(0.35)))?;
+            root.draw(&Rectangle::new(
+                [(x0 - 1, y0 - 1), (x0 + edge, y0 + edge)],
+                BLACK.mix(0.35),
+            ))?;
             if let Some(t) = &self.tile_titles {
                 let style = font(TICK_SIZE - 2).pos(Pos::new(HPos::Center, VPos::Bottom));
                 root.draw_text(&t[i], &style, (x0 + edge / 2, y0 - 3))?;
@@ -189,7 +213,11 @@ impl LabelStrips {
     /// Strips for K×C labels with classes named 0..C−1.
     pub fn new(labels: Array2<f64>) -> Self {
         let c = labels.ncols();
-        LabelStrips { labels, title: None, class_names: (0..c).map(|c| c.to_string()).collect() }
+        LabelStrips {
+            labels,
+            title: None,
+            class_names: (0..c).map(|c| c.to_string()).collect(),
+        }
     }
 }
 
@@ -202,7 +230,11 @@ impl Figure for LabelStrips {
     fn validate(&self) -> Result<()> {
         let (k, c) = self.labels.dim();
         if k == 0 || c == 0 || self.class_names.len() != c {
-            return Err(Error::shape("labels", "K×C with K, C ≥ 1 and C class names", &[k, c]));
+            return Err(Error::shape(
+                "labels",
+                "K×C with K, C ≥ 1 and C class names",
+                &[k, c],
+            ));
         }
         check_finite_slice("labels", self.labels.iter().copied())
     }
@@ -227,7 +259,8 @@ impl Figure for LabelStrips {
                 .y_label_area_size(55)
                 .build_cartesian_2d(-0.5..(k as f64 - 0.5), -1.05..1.05)?;
             let mut mesh = chart.configure_mesh();
-            mesh.x_label_formatter(&super::fmt_tick).y_label_formatter(&super::fmt_tick);
+            mesh.x_label_formatter(&super::fmt_tick)
+                .y_label_formatter(&super::fmt_tick);
             mesh.light_line_style(TRANSPARENT)
                 .y_labels(5)
                 .y_desc("label ℓ")
@@ -241,7 +274,10 @@ impl Figure for LabelStrips {
             chart.draw_series(self.labels.column(ci).iter().enumerate().map(|(a, &v)| {
                 Rectangle::new([(a as f64 - 0.4, 0.0), (a as f64 + 0.4, v)], color.filled())
             }))?;
-            chart.draw_series(LineSeries::new([(-0.5, 0.0), (k as f64 - 0.5, 0.0)], BLACK.mix(0.5)))?;
+            chart.draw_series(LineSeries::new(
+                [(-0.5, 0.0), (k as f64 - 0.5, 0.0)],
+                BLACK.mix(0.5),
+            ))?;
         }
         Ok(())
     }
@@ -280,7 +316,13 @@ impl AlphaPanels {
     /// Panels for the rows of `alphas` with C = 10 classes, titled "memory i", auto y range.
     pub fn new(alphas: Array2<f64>) -> Self {
         let titles = (0..alphas.nrows()).map(|i| format!("memory {i}")).collect();
-        AlphaPanels { alphas, classes: 10, titles, y_range: None, cols: 1 }
+        AlphaPanels {
+            alphas,
+            classes: 10,
+            titles,
+            y_range: None,
+            cols: 1,
+        }
     }
 
     /// The (x position, α, class) stems of memory `a` in display order.
@@ -314,7 +356,10 @@ impl Figure for AlphaPanels {
             ));
         }
         if self.titles.len() != k || self.cols == 0 {
-            return Err(Error::invalid("alpha panels", format!("{} titles for {k} memories", self.titles.len())));
+            return Err(Error::invalid(
+                "alpha panels",
+                format!("{} titles for {k} memories", self.titles.len()),
+            ));
         }
         if let Some((lo, hi)) = self.y_range
             && lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
@@ -331,7 +376,9 @@ impl Figure for AlphaPanels {
         let (k, p) = self.alphas.dim();
         let per = p / self.classes;
         let rows = k.div_ceil(self.cols);
-        let (ylo, yhi) = self.y_range.unwrap_or_else(|| super::padded_range(self.alphas.iter().copied().chain([0.0]), 0.08));
+        let (ylo, yhi) = self
+            .y_range
+            .unwrap_or_else(|| super::padded_range(self.alphas.iter().copied().chain([0.0]), 0.08));
         for (a, panel) in root.split_evenly((rows, self.cols)).iter().enumerate().take(k) {
             let mut chart = ChartBuilder::on(panel)
                 .margin(10)
@@ -341,8 +388,8 @@ impl Figure for AlphaPanels {
                 .build_cartesian_2d(-0.5..(p as f64 - 0.5), ylo..yhi)?;
             chart
                 .configure_mesh()
-            .x_label_formatter(&super::fmt_tick)
-            .y_label_formatter(&super::fmt_tick)
+                .x_label_formatter(&super::fmt_tick)
+                .y_label_formatter(&super::fmt_tick)
                 .disable_x_mesh()
                 .x_labels(0)
                 .y_labels(6)
@@ -356,7 +403,10 @@ impl Figure for AlphaPanels {
                 let x = (d * per) as f64 - 0.5;
                 chart.draw_series(LineSeries::new([(x, ylo), (x, yhi)], BLACK.mix(0.15)))?;
             }
-            chart.draw_series(LineSeries::new([(-0.5, 0.0), (p as f64 - 0.5, 0.0)], BLACK.mix(0.6)))?;
+            chart.draw_series(LineSeries::new(
+                [(-0.5, 0.0), (p as f64 - 0.5, 0.0)],
+                BLACK.mix(0.6),
+            ))?;
             chart.draw_series(self.stems(a).into_iter().map(|(x, v, d)| {
                 PathElement::new(vec![(x as f64, 0.0), (x as f64, v)], tab10(d).stroke_width(2))
             }))?;
@@ -364,7 +414,11 @@ impl Figure for AlphaPanels {
             let style = font(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
             for d in 0..self.classes {
                 let (px, py) = chart.backend_coord(&(((d * per) as f64) + per as f64 / 2.0 - 0.5, ylo));
-                panel.draw_text(&d.to_string(), &style.color(&tab10(d)), (px - panel_x(panel), py + 5 - panel_y(panel)))?;
+                panel.draw_text(
+                    &d.to_string(),
+                    &style.color(&tab10(d)),
+                    (px - panel_x(panel), py + 5 - panel_y(panel)),
+                )?;
             }
         }
         Ok(())
@@ -393,7 +447,10 @@ mod tests {
         let o = symmetric_rank_order(&v);
         // s_k = value 19 − k; odd ranks 19,17,…,1 → values 0,2,…,18; then even ranks 0,2,…,18 →
         // values 19,17,…,1.
-        let expect: Vec<usize> = (0..10).map(|i| 2 * i).chain((0..10).map(|i| 19 - 2 * i)).collect();
+        let expect: Vec<usize> = (0..10)
+            .map(|i| 2 * i)
+            .chain((0..10).map(|i| 19 - 2 * i))
+            .collect();
         assert_eq!(o, expect);
     }
 }

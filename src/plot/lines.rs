@@ -36,7 +36,12 @@ pub struct Series {
 impl Series {
     /// A solid series with a legend label.
     pub fn new(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
-        Series { label: label.into(), x, y, ..Default::default() }
+        Series {
+            label: label.into(),
+            x,
+            y,
+            ..Default::default()
+        }
     }
 
     /// The same series with a ±sd band.
@@ -60,13 +65,21 @@ impl Series {
     pub(crate) fn validate(&self) -> Result<()> {
         let what = format!("series '{}'", self.label);
         if self.x.len() != self.y.len() {
-            return Err(Error::shape(format!("{what} y"), format!("{} values (as x)", self.x.len()), &[self.y.len()]));
+            return Err(Error::shape(
+                format!("{what} y"),
+                format!("{} values (as x)", self.x.len()),
+                &[self.y.len()],
+            ));
         }
         check_finite_slice(&format!("{what} x"), self.x.iter().copied())?;
         check_finite_slice(&format!("{what} y"), self.y.iter().copied())?;
         if let Some(sd) = &self.sd {
             if sd.len() != self.x.len() {
-                return Err(Error::shape(format!("{what} sd"), format!("{} values (as x)", self.x.len()), &[sd.len()]));
+                return Err(Error::shape(
+                    format!("{what} sd"),
+                    format!("{} values (as x)", self.x.len()),
+                    &[sd.len()],
+                ));
             }
             check_finite_slice(&format!("{what} sd"), sd.iter().copied())?;
         }
@@ -146,7 +159,12 @@ impl Corner {
 impl LinePlot {
     /// An empty plot with axis labels.
     pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
-        LinePlot { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), ..Default::default() }
+        LinePlot {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            ..Default::default()
+        }
     }
 
     /// Overlap traces m_μ(t) (bifurcating-hopfield §10.1 "m(t) with schedule breakpoints"):
@@ -173,10 +191,17 @@ impl LinePlot {
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let xr = self.x_range.unwrap_or_else(|| {
             let (lo, hi) = padded_range(self.series.iter().flat_map(|s| s.x.iter().copied()), 0.0);
-            if self.log_x { (lo, hi.max(lo * 10.0)) } else { (lo, hi) }
+            if self.log_x {
+                (lo, hi.max(lo * 10.0))
+            } else {
+                (lo, hi)
+            }
         });
         let yr = self.y_range.unwrap_or_else(|| {
-            let vals = self.series.iter().flat_map(|s| s.lower_upper().flat_map(|(a, b)| [a, b]));
+            let vals = self
+                .series
+                .iter()
+                .flat_map(|s| s.lower_upper().flat_map(|(a, b)| [a, b]));
             if self.log_y {
                 let (lo, hi) = padded_range(vals.map(f64::ln), 0.05);
                 (lo.exp(), hi.exp())
@@ -190,23 +215,36 @@ impl LinePlot {
 
 impl Figure for LinePlot {
     fn size(&self) -> (u32, u32) {
-        if self.size == (0, 0) { (900, 600) } else { self.size }
+        if self.size == (0, 0) {
+            (900, 600)
+        } else {
+            self.size
+        }
     }
 
     fn validate(&self) -> Result<()> {
         for s in &self.series {
             s.validate()?;
             if self.log_x && s.x.iter().any(|&x| x <= 0.0) {
-                return Err(Error::invalid(format!("series '{}' x", s.label), "log x axis needs x > 0"));
+                return Err(Error::invalid(
+                    format!("series '{}' x", s.label),
+                    "log x axis needs x > 0",
+                ));
             }
             if self.log_y && s.lower_upper().any(|(a, _)| a <= 0.0) {
-                return Err(Error::invalid(format!("series '{}' y", s.label), "log y axis needs y − sd > 0"));
+                return Err(Error::invalid(
+                    format!("series '{}' y", s.label),
+                    "log y axis needs y − sd > 0",
+                ));
             }
         }
         check_finite_slice("event positions", self.events.iter().map(|e| e.x))?;
         let ((x0, x1), (y0, y1)) = self.ranges();
         if !(x1 > x0 && y1 > y0) || (self.log_x && x0 <= 0.0) || (self.log_y && y0 <= 0.0) {
-            return Err(Error::invalid("line plot range", format!("empty or invalid axis range x {x0}..{x1}, y {y0}..{y1}")));
+            return Err(Error::invalid(
+                "line plot range",
+                format!("empty or invalid axis range x {x0}..{x1}, y {y0}..{y1}"),
+            ));
         }
         Ok(())
     }
@@ -251,13 +289,21 @@ impl LinePlot {
             .draw()?;
         let ((_, _), (y0, y1)) = self.ranges();
         for e in &self.events {
-            chart.draw_series(DashedLineSeries::new([(e.x, y0), (e.x, y1)], 6, 5, BLACK.mix(0.55).stroke_width(1)))?;
+            chart.draw_series(DashedLineSeries::new(
+                [(e.x, y0), (e.x, y1)],
+                6,
+                5,
+                BLACK.mix(0.55).stroke_width(1),
+            ))?;
             let (px, py) = chart.backend_coord(&(e.x, y1));
             let style = font(TICK_SIZE - 1).pos(Pos::new(HPos::Left, VPos::Top));
             chart.plotting_area().strip_coord_spec().draw_text(
                 &e.label,
                 &style,
-                (px + 4 - chart.plotting_area().get_base_pixel().0, py + 4 - chart.plotting_area().get_base_pixel().1),
+                (
+                    px + 4 - chart.plotting_area().get_base_pixel().0,
+                    py + 4 - chart.plotting_area().get_base_pixel().1,
+                ),
             )?;
         }
         draw_series_on(&mut chart, &self.series, BLACK)?;
@@ -287,21 +333,41 @@ where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    let color_of = |i: usize, s: &Series| s.color.unwrap_or(if series.len() == 1 { default } else { cycle(i) });
+    let color_of = |i: usize, s: &Series| {
+        s.color
+            .unwrap_or(if series.len() == 1 { default } else { cycle(i) })
+    };
     for (i, s) in series.iter().enumerate() {
         if let Some(sd) = &s.sd {
-            let upper = s.x.iter().zip(&s.y).zip(sd).map(|((&x, &y), &d)| (x, y + d.abs()));
-            let lower = s.x.iter().zip(&s.y).zip(sd).map(|((&x, &y), &d)| (x, y - d.abs()));
+            let upper =
+                s.x.iter()
+                    .zip(&s.y)
+                    .zip(sd)
+                    .map(|((&x, &y), &d)| (x, y + d.abs()));
+            let lower =
+                s.x.iter()
+                    .zip(&s.y)
+                    .zip(sd)
+                    .map(|((&x, &y), &d)| (x, y - d.abs()));
             let poly: Vec<(f64, f64)> = upper.chain(lower.rev()).collect();
-            chart.draw_series(std::iter::once(Polygon::new(poly, color_of(i, s).mix(0.2).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                color_of(i, s).mix(0.2).filled(),
+            )))?;
         }
     }
     for (i, s) in series.iter().enumerate() {
         let c = color_of(i, s);
         let style = c.stroke_width(if s.width == 0 { 2 } else { s.width });
         let pts: Vec<(f64, f64)> = s.x.iter().copied().zip(s.y.iter().copied()).collect();
-        let (xr, yr) = (chart.plotting_area().get_x_range(), chart.plotting_area().get_y_range());
-        let (xr, yr) = ((xr.start.min(xr.end), xr.start.max(xr.end)), (yr.start.min(yr.end), yr.start.max(yr.end)));
+        let (xr, yr) = (
+            chart.plotting_area().get_x_range(),
+            chart.plotting_area().get_y_range(),
+        );
+        let (xr, yr) = (
+            (xr.start.min(xr.end), xr.start.max(xr.end)),
+            (yr.start.min(yr.end), yr.start.max(yr.end)),
+        );
         let parts = super::clip_polyline(&pts, xr, yr);
         for part in &parts {
             if s.dashed {
@@ -360,14 +426,22 @@ impl StackedArea {
             x_label: "epoch".into(),
             y_label: "fraction of training samples recognised".into(),
             x: epochs,
-            layers: fractions.columns().into_iter().enumerate().map(|(c, v)| (c.to_string(), v.to_vec())).collect(),
+            layers: fractions
+                .columns()
+                .into_iter()
+                .enumerate()
+                .map(|(c, v)| (c.to_string(), v.to_vec()))
+                .collect(),
             colors: None,
             y_range: Some((0.0, 1.0)),
         }
     }
 
     fn color(&self, k: usize) -> RGBColor {
-        self.colors.as_ref().and_then(|c| c.get(k).copied()).unwrap_or_else(|| tab10(k))
+        self.colors
+            .as_ref()
+            .and_then(|c| c.get(k).copied())
+            .unwrap_or_else(|| tab10(k))
     }
 
     fn cumulative(&self) -> Vec<Vec<f64>> {
@@ -390,16 +464,27 @@ impl Figure for StackedArea {
 
     fn validate(&self) -> Result<()> {
         if self.x.len() < 2 {
-            return Err(Error::shape("stacked area x", "at least 2 values", &[self.x.len()]));
+            return Err(Error::shape(
+                "stacked area x",
+                "at least 2 values",
+                &[self.x.len()],
+            ));
         }
         check_finite_slice("stacked area x", self.x.iter().copied())?;
         for (name, v) in &self.layers {
             if v.len() != self.x.len() {
-                return Err(Error::shape(format!("layer '{name}'"), format!("{} values (as x)", self.x.len()), &[v.len()]));
+                return Err(Error::shape(
+                    format!("layer '{name}'"),
+                    format!("{} values (as x)", self.x.len()),
+                    &[v.len()],
+                ));
             }
             check_finite_slice(&format!("layer '{name}'"), v.iter().copied())?;
             if v.iter().any(|&y| y < 0.0) {
-                return Err(Error::invalid(format!("layer '{name}'"), "stacked values must be ≥ 0"));
+                return Err(Error::invalid(
+                    format!("layer '{name}'"),
+                    "stacked values must be ≥ 0",
+                ));
             }
         }
         Ok(())
@@ -411,7 +496,9 @@ impl Figure for StackedArea {
     {
         let cum = self.cumulative();
         let total = cum.last().map_or(1.0, |t| t.iter().copied().fold(0.0, f64::max));
-        let (y0, y1) = self.y_range.unwrap_or((0.0, if total > 0.0 { total * 1.02 } else { 1.0 }));
+        let (y0, y1) = self
+            .y_range
+            .unwrap_or((0.0, if total > 0.0 { total * 1.02 } else { 1.0 }));
         let (x0, x1) = padded_range(self.x.iter().copied(), 0.0);
         let (main, legend_area) = root.split_horizontally(self.size().0 as i32 - 90);
         let mut b = ChartBuilder::on(&main);
@@ -436,7 +523,10 @@ impl Figure for StackedArea {
             let upper = self.x.iter().copied().zip(cum[k + 1].iter().copied());
             let lower = self.x.iter().copied().zip(cum[k].iter().copied());
             let poly: Vec<(f64, f64)> = upper.chain(lower.rev()).collect();
-            chart.draw_series(std::iter::once(Polygon::new(poly, self.color(k).mix(0.7).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                self.color(k).mix(0.7).filled(),
+            )))?;
         }
         // Legend to the right, top layer first (matches the stacking order).
         let top = chart.plotting_area().get_base_pixel().1;
@@ -444,7 +534,10 @@ impl Figure for StackedArea {
         let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
         for (row, k) in (0..self.layers.len()).rev().enumerate() {
             let y = top + 10 + 24 * row as i32;
-            root.draw(&Rectangle::new([(lx + 4, y - 8), (lx + 22, y + 8)], self.color(k).mix(0.7).filled()))?;
+            root.draw(&Rectangle::new(
+                [(lx + 4, y - 8), (lx + 22, y + 8)],
+                self.color(k).mix(0.7).filled(),
+            ))?;
             root.draw_text(&self.layers[k].0, &style, (lx + 28, y))?;
         }
         Ok(())
@@ -456,24 +549,43 @@ impl Figure for StackedArea {
 /// Returns the x column's name and the series.
 pub fn read_csv_series(path: &std::path::Path) -> Result<(String, Vec<Series>)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
-    let (_, header) = lines.next().ok_or_else(|| Error::format(path, "empty file; expected a header row"))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| Error::format(path, "empty file; expected a header row"))?;
     let names: Vec<String> = header.split(',').map(|h| h.trim().to_string()).collect();
     if names.len() < 2 {
-        return Err(Error::format(path, "the header needs an x column and at least one series column"));
+        return Err(Error::format(
+            path,
+            "the header needs an x column and at least one series column",
+        ));
     }
-    let mut series: Vec<Series> = names[1..].iter().map(|n| Series::new(n.clone(), vec![], vec![])).collect();
+    let mut series: Vec<Series> = names[1..]
+        .iter()
+        .map(|n| Series::new(n.clone(), vec![], vec![]))
+        .collect();
     for (ln, line) in lines {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         if cells.len() != names.len() {
             return Err(Error::format(
                 path,
-                format!("line {}: {} cells, expected {} (as the header)", ln + 1, cells.len(), names.len()),
+                format!(
+                    "line {}: {} cells, expected {} (as the header)",
+                    ln + 1,
+                    cells.len(),
+                    names.len()
+                ),
             ));
         }
         let parse = |c: &str, col: usize| -> Result<f64> {
             c.parse::<f64>().map_err(|_| {
-                Error::format(path, format!("line {}, column '{}': '{c}' is not a number", ln + 1, names[col]))
+                Error::format(
+                    path,
+                    format!("line {}, column '{}': '{c}' is not a number", ln + 1, names[col]),
+                )
             })
         };
         let x = parse(cells[0], 0)?;

@@ -36,7 +36,7 @@ pub mod scatter;
 pub mod style;
 pub mod trajectory;
 
-pub use bifurcation::{Branch, BifurcationDiagram};
+pub use bifurcation::{BifurcationDiagram, Branch};
 pub use contour::{ContourPlot, contour_segments};
 pub use dendrogram::{Dendrogram, TreeNode};
 pub use heatmap::Heatmap;
@@ -80,7 +80,11 @@ pub enum Format {
 impl Format {
     /// The format of `path` from its extension (case-insensitive), or an error naming the path.
     pub fn of(path: &Path) -> Result<Self> {
-        match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()) {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+        {
             Some(e) if e == "png" => Ok(Format::Png),
             Some(e) if e == "svg" => Ok(Format::Svg),
             _ => Err(Error::invalid(
@@ -103,9 +107,12 @@ pub fn render_rgb(fig: &impl Figure) -> Result<Vec<u8>> {
     let mut buf = vec![255u8; (w as usize) * (h as usize) * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| drawing_error(Path::new("<frame>"), e))?;
-        fig.draw(&root).map_err(|e| drawing_error(Path::new("<frame>"), e))?;
-        root.present().map_err(|e| drawing_error(Path::new("<frame>"), e))?;
+        root.fill(&WHITE)
+            .map_err(|e| drawing_error(Path::new("<frame>"), e))?;
+        fig.draw(&root)
+            .map_err(|e| drawing_error(Path::new("<frame>"), e))?;
+        root.present()
+            .map_err(|e| drawing_error(Path::new("<frame>"), e))?;
     }
     Ok(buf)
 }
@@ -117,8 +124,10 @@ pub fn render_svg(fig: &impl Figure) -> Result<String> {
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, fig.size()).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| drawing_error(Path::new("<svg>"), e))?;
-        fig.draw(&root).map_err(|e| drawing_error(Path::new("<svg>"), e))?;
+        root.fill(&WHITE)
+            .map_err(|e| drawing_error(Path::new("<svg>"), e))?;
+        fig.draw(&root)
+            .map_err(|e| drawing_error(Path::new("<svg>"), e))?;
         root.present().map_err(|e| drawing_error(Path::new("<svg>"), e))?;
     }
     Ok(s)
@@ -168,7 +177,10 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 pub(crate) fn check_finite_slice(what: &str, v: impl IntoIterator<Item = f64>) -> Result<()> {
     for (i, x) in v.into_iter().enumerate() {
         if !x.is_finite() {
-            return Err(Error::invalid(what, format!("entry {i} is {x}; expected finite values")));
+            return Err(Error::invalid(
+                what,
+                format!("entry {i} is {x}; expected finite values"),
+            ));
         }
     }
     Ok(())
@@ -206,7 +218,11 @@ pub(crate) fn fmt_tick(v: &f64) -> String {
 /// The parts of a polyline inside the box [x0, x1]×[y0, y1] (Liang–Barsky clipping of each
 /// segment; consecutive inside pieces stay joined). plotters would otherwise pin outside points to
 /// the border of the plotting area.
-pub fn clip_polyline(points: &[(f64, f64)], (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+pub fn clip_polyline(
+    points: &[(f64, f64)],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut current: Vec<(f64, f64)> = Vec::new();
     let inside = |p: (f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
@@ -240,8 +256,16 @@ pub fn clip_polyline(points: &[(f64, f64)], (x0, x1): (f64, f64), (y0, y1): (f64
             current.clear();
             continue;
         }
-        let pa = if t0 > 0.0 { (a.0 + t0 * dx, a.1 + t0 * dy) } else { a };
-        let pb = if t1 < 1.0 { (a.0 + t1 * dx, a.1 + t1 * dy) } else { b };
+        let pa = if t0 > 0.0 {
+            (a.0 + t0 * dx, a.1 + t0 * dy)
+        } else {
+            a
+        };
+        let pb = if t1 < 1.0 {
+            (a.0 + t1 * dx, a.1 + t1 * dy)
+        } else {
+            b
+        };
         if current.last() != Some(&pa) {
             if current.len() > 1 {
                 out.push(std::mem::take(&mut current));
@@ -268,9 +292,15 @@ mod tests {
         // A line leaving and re-entering the unit box.
         let pts = [(0.5, 0.5), (1.5, 0.5), (1.5, 0.8), (0.5, 0.8)];
         let parts = clip_polyline(&pts, (0.0, 1.0), (0.0, 1.0));
-        assert_eq!(parts, vec![vec![(0.5, 0.5), (1.0, 0.5)], vec![(1.0, 0.8), (0.5, 0.8)]]);
+        assert_eq!(
+            parts,
+            vec![vec![(0.5, 0.5), (1.0, 0.5)], vec![(1.0, 0.8), (0.5, 0.8)]]
+        );
         let inside = [(0.1, 0.1), (0.2, 0.3), (0.4, 0.2)];
-        assert_eq!(clip_polyline(&inside, (0.0, 1.0), (0.0, 1.0)), vec![inside.to_vec()]);
+        assert_eq!(
+            clip_polyline(&inside, (0.0, 1.0), (0.0, 1.0)),
+            vec![inside.to_vec()]
+        );
         assert!(clip_polyline(&[(2.0, 2.0), (3.0, 3.0)], (0.0, 1.0), (0.0, 1.0)).is_empty());
     }
 }

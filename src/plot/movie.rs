@@ -59,7 +59,10 @@ struct Quantizer {
 
 impl Quantizer {
     fn new(palette: Vec<[u8; 3]>) -> Self {
-        Quantizer { palette, cache: HashMap::new() }
+        Quantizer {
+            palette,
+            cache: HashMap::new(),
+        }
     }
 
     fn index(&mut self, c: [u8; 3]) -> u8 {
@@ -67,13 +70,17 @@ impl Quantizer {
             return i;
         }
         let d = |p: &[u8; 3]| (0..3).map(|k| (p[k] as i32 - c[k] as i32).pow(2)).sum::<i32>();
-        let best = (0..self.palette.len()).min_by_key(|&i| d(&self.palette[i])).unwrap_or(0) as u8;
+        let best = (0..self.palette.len())
+            .min_by_key(|&i| d(&self.palette[i]))
+            .unwrap_or(0) as u8;
         self.cache.insert(c, best);
         best
     }
 
     fn map(&mut self, rgb: &[u8]) -> Vec<u8> {
-        rgb.chunks_exact(3).map(|p| self.index([p[0], p[1], p[2]])).collect()
+        rgb.chunks_exact(3)
+            .map(|p| self.index([p[0], p[1], p[2]]))
+            .collect()
     }
 }
 
@@ -98,19 +105,33 @@ fn movie_error(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Whether `ffmpeg` can be started from `PATH`.
 pub fn ffmpeg_available() -> bool {
-    Command::new("ffmpeg").arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 impl MovieWriter {
     /// Start a movie of `size` pixels at `fps` frames per second at `path` (`.gif` or `.mp4`).
     pub fn create(path: &Path, size: (u32, u32), fps: u32) -> Result<Self> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
         if fps == 0 || fps > 100 {
-            return Err(Error::invalid("fps", format!("{fps}: expected 1..=100 frames per second")));
+            return Err(Error::invalid(
+                "fps",
+                format!("{fps}: expected 1..=100 frames per second"),
+            ));
         }
         let (w, h) = size;
         if w > u16::MAX as u32 || h > u16::MAX as u32 {
-            return Err(Error::invalid("movie size", format!("{w}×{h} exceeds 65535 pixels")));
+            return Err(Error::invalid(
+                "movie size",
+                format!("{w}×{h} exceeds 65535 pixels"),
+            ));
         }
         let mut partial = path.as_os_str().to_owned();
         partial.push(".partial");
@@ -127,7 +148,8 @@ impl MovieWriter {
                 let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
                 let mut enc = gif::Encoder::new(BufWriter::new(file), w as u16, h as u16, &flat)
                     .map_err(|e| movie_error(&partial, e))?;
-                enc.set_repeat(gif::Repeat::Infinite).map_err(|e| movie_error(&partial, e))?;
+                enc.set_repeat(gif::Repeat::Infinite)
+                    .map_err(|e| movie_error(&partial, e))?;
                 Sink::Gif(enc, Quantizer::new(palette))
             }
             Some("mp4") => {
@@ -141,10 +163,24 @@ impl MovieWriter {
                     ));
                 }
                 let child = Command::new("ffmpeg")
-                    .args(["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s"])
+                    .args([
+                        "-y",
+                        "-loglevel",
+                        "error",
+                        "-f",
+                        "rawvideo",
+                        "-pix_fmt",
+                        "rgb24",
+                        "-s",
+                    ])
                     .arg(format!("{w}x{h}"))
                     .args(["-r", &fps.to_string(), "-i", "-"])
-                    .args(["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white", "-pix_fmt", "yuv420p"])
+                    .args([
+                        "-vf",
+                        "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white",
+                        "-pix_fmt",
+                        "yuv420p",
+                    ])
                     .args(["-movflags", "+faststart", "-f", "mp4"])
                     .arg(&partial)
                     .stdin(Stdio::piped())
@@ -157,18 +193,32 @@ impl MovieWriter {
             _ => {
                 return Err(Error::invalid(
                     "output",
-                    format!("{}: expected a movie file name ending in .gif or .mp4", path.display()),
+                    format!(
+                        "{}: expected a movie file name ending in .gif or .mp4",
+                        path.display()
+                    ),
                 ));
             }
         };
-        Ok(MovieWriter { path: path.to_path_buf(), partial, size, fps, frames: 0, sink: Some(sink) })
+        Ok(MovieWriter {
+            path: path.to_path_buf(),
+            partial,
+            size,
+            fps,
+            frames: 0,
+            sink: Some(sink),
+        })
     }
 
     /// Append one RGB8 frame (row-major, 3 bytes per pixel, of the movie's size).
     pub fn push(&mut self, rgb: &[u8]) -> Result<()> {
         let (w, h) = self.size;
         if rgb.len() != (w as usize) * (h as usize) * 3 {
-            return Err(Error::shape("movie frame", format!("{w}×{h}×3 bytes"), &[rgb.len()]));
+            return Err(Error::shape(
+                "movie frame",
+                format!("{w}×{h}×3 bytes"),
+                &[rgb.len()],
+            ));
         }
         let delay = (100.0 / self.fps as f64).round() as u16;
         let partial = self.partial.clone();
@@ -180,8 +230,13 @@ impl MovieWriter {
                 enc.write_frame(&frame).map_err(|e| movie_error(&partial, e))?;
             }
             Some(Sink::Mp4(child)) => {
-                let stdin = child.stdin.as_mut().ok_or_else(|| movie_error(&partial, "ffmpeg stdin closed"))?;
-                stdin.write_all(rgb).map_err(|e| movie_error(&partial, format!("writing to ffmpeg: {e}")))?;
+                let stdin = child
+                    .stdin
+                    .as_mut()
+                    .ok_or_else(|| movie_error(&partial, "ffmpeg stdin closed"))?;
+                stdin
+                    .write_all(rgb)
+                    .map_err(|e| movie_error(&partial, format!("writing to ffmpeg: {e}")))?;
             }
             None => return Err(movie_error(&partial, "movie already finished")),
         }
@@ -255,11 +310,18 @@ pub fn memory_grid_movie(
 ) -> Result<usize> {
     let (e, k, _) = memories.dim();
     if epochs.len() != e {
-        return Err(Error::shape("movie epochs", format!("{e} (one per frame)"), &[epochs.len()]));
+        return Err(Error::shape(
+            "movie epochs",
+            format!("{e} (one per frame)"),
+            &[epochs.len()],
+        ));
     }
     let order: Vec<usize> = order.map_or_else(|| (0..k).collect(), <[usize]>::to_vec);
     if order.len() != k || order.iter().any(|&i| i >= k) {
-        return Err(Error::invalid("memory order", format!("expected a permutation of 0..{k}")));
+        return Err(Error::invalid(
+            "memory order",
+            format!("expected a permutation of 0..{k}"),
+        ));
     }
     super::check_finite_slice("movie memories", memories.iter().copied())?;
     write_movie(path, e, fps, |f| {
@@ -290,18 +352,31 @@ pub fn scatter_movie(
         return Err(Error::shape("trajectory positions", "F×K×2", positions.shape()));
     }
     if titles.len() != nf {
-        return Err(Error::shape("frame titles", format!("{nf} (one per frame)"), &[titles.len()]));
+        return Err(Error::shape(
+            "frame titles",
+            format!("{nf} (one per frame)"),
+            &[titles.len()],
+        ));
     }
     if let Some(c) = classes
         && c.len() != k
     {
-        return Err(Error::shape("trajectory classes", format!("{k} (one per object)"), &[c.len()]));
+        return Err(Error::shape(
+            "trajectory classes",
+            format!("{k} (one per object)"),
+            &[c.len()],
+        ));
     }
     super::check_finite_slice("trajectory positions", positions.iter().copied())?;
     let mut fixed = base.clone();
     if fixed.bounds.is_none() {
         fixed.trails = (0..k)
-            .map(|j| Trail { points: (0..nf).map(|f| (positions[(f, j, 0)], positions[(f, j, 1)])).collect(), class: None })
+            .map(|j| Trail {
+                points: (0..nf)
+                    .map(|f| (positions[(f, j, 0)], positions[(f, j, 1)]))
+                    .collect(),
+                class: None,
+            })
             .collect();
         fixed.bounds = Some(fixed.data_bounds());
         fixed.trails.clear();
@@ -312,11 +387,15 @@ pub fn scatter_movie(
         fig.title = titles[f].clone();
         fig.trails = (0..k)
             .map(|j| Trail {
-                points: (start..=f).map(|g| (positions[(g, j, 0)], positions[(g, j, 1)])).collect(),
+                points: (start..=f)
+                    .map(|g| (positions[(g, j, 0)], positions[(g, j, 1)]))
+                    .collect(),
                 class: classes.map(|c| c[j]),
             })
             .collect();
-        fig.current = (0..k).map(|j| (positions[(f, j, 0)], positions[(f, j, 1)])).collect();
+        fig.current = (0..k)
+            .map(|j| (positions[(f, j, 0)], positions[(f, j, 1)]))
+            .collect();
         fig
     })
 }

@@ -116,10 +116,24 @@ impl VectorField {
             (&self.u, x_name, RGBColor(0x7b, 0x2c, 0xbf)),
             (&self.v, y_name, RGBColor(0xff, 0x8c, 0x00)),
         ] {
-            for (k, line) in contour_segments(&self.xs, &self.ys, field, 0.0).into_iter().enumerate() {
-                let label = if k == 0 { format!("{name} nullcline") } else { String::new() };
+            for (k, line) in contour_segments(&self.xs, &self.ys, field, 0.0)
+                .into_iter()
+                .enumerate()
+            {
+                let label = if k == 0 {
+                    format!("{name} nullcline")
+                } else {
+                    String::new()
+                };
                 let (x, y) = line.into_iter().unzip();
-                out.push(Series { label, x, y, color: Some(color), width: 3, ..Default::default() });
+                out.push(Series {
+                    label,
+                    x,
+                    y,
+                    color: Some(color),
+                    width: 3,
+                    ..Default::default()
+                });
             }
         }
         out
@@ -129,7 +143,11 @@ impl VectorField {
         check_axis("vector field x", &self.xs, self.u.ncols())?;
         check_axis("vector field y", &self.ys, self.u.nrows())?;
         if self.u.dim() != self.v.dim() {
-            return Err(Error::shape("vector field v", format!("{:?} (as u)", self.u.dim()), self.v.shape()));
+            return Err(Error::shape(
+                "vector field v",
+                format!("{:?} (as u)", self.u.dim()),
+                self.v.shape(),
+            ));
         }
         check_finite_slice("vector field u", self.u.iter().copied())?;
         check_finite_slice("vector field v", self.v.iter().copied())
@@ -166,8 +184,16 @@ impl PhasePlane {
         if let Some(f) = &self.field {
             return ((f.xs[0], f.xs[f.xs.len() - 1]), (f.ys[0], f.ys[f.ys.len() - 1]));
         }
-        let xs = self.curves.iter().flat_map(|s| s.x.clone()).chain(self.points.iter().map(|p| p.x));
-        let ys = self.curves.iter().flat_map(|s| s.y.clone()).chain(self.points.iter().map(|p| p.y));
+        let xs = self
+            .curves
+            .iter()
+            .flat_map(|s| s.x.clone())
+            .chain(self.points.iter().map(|p| p.x));
+        let ys = self
+            .curves
+            .iter()
+            .flat_map(|s| s.y.clone())
+            .chain(self.points.iter().map(|p| p.y));
         (padded_range(xs, 0.05), padded_range(ys, 0.05))
     }
 }
@@ -185,7 +211,12 @@ impl Figure for PhasePlane {
             s.validate()?;
         }
         check_finite_slice("fixed points", self.points.iter().flat_map(|p| [p.x, p.y]))?;
-        check_finite_slice("trajectories", self.trajectories.iter().flat_map(|t| t.points.iter().flat_map(|p| [p.0, p.1])))?;
+        check_finite_slice(
+            "trajectories",
+            self.trajectories
+                .iter()
+                .flat_map(|t| t.points.iter().flat_map(|p| [p.0, p.1])),
+        )?;
         let ((x0, x1), (y0, y1)) = self.bounds();
         if !(x1 > x0 && y1 > y0) {
             return Err(Error::invalid("phase plane bounds", "need x0 < x1 and y0 < y1"));
@@ -258,7 +289,10 @@ where
     let cell = (w as f64 / (nx / sj).max(1) as f64).min(h as f64 / (ny / si).max(1) as f64);
     let len = (0.7 * cell).clamp(6.0, 30.0);
     let grey = BLACK.mix(0.35);
-    let (xr, yr) = (chart.plotting_area().get_x_range(), chart.plotting_area().get_y_range());
+    let (xr, yr) = (
+        chart.plotting_area().get_x_range(),
+        chart.plotting_area().get_y_range(),
+    );
     let (xspan, yspan) = (xr.end - xr.start, yr.end - yr.start);
     for i in (si / 2..ny).step_by(si) {
         for j in (sj / 2..nx).step_by(sj) {
@@ -275,8 +309,14 @@ where
             let tail = (p0.0 as f64 - 0.5 * len * ux, p0.1 as f64 - 0.5 * len * uy);
             let tip = (p0.0 as f64 + 0.5 * len * ux, p0.1 as f64 + 0.5 * len * uy);
             let head = 0.35 * len;
-            let left = (tip.0 - head * (ux * 0.87 - uy * 0.5), tip.1 - head * (uy * 0.87 + ux * 0.5));
-            let right = (tip.0 - head * (ux * 0.87 + uy * 0.5), tip.1 - head * (uy * 0.87 - ux * 0.5));
+            let left = (
+                tip.0 - head * (ux * 0.87 - uy * 0.5),
+                tip.1 - head * (uy * 0.87 + ux * 0.5),
+            );
+            let right = (
+                tip.0 - head * (ux * 0.87 + uy * 0.5),
+                tip.1 - head * (uy * 0.87 - ux * 0.5),
+            );
             let r = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
             root.draw(&PathElement::new(vec![r(tail), r(tip)], grey.stroke_width(1)))?;
             root.draw(&Polygon::new(vec![r(tip), r(left), r(right)], grey.filled()))?;

@@ -80,12 +80,21 @@ impl ScatterTrajectories {
 
 impl Figure for ScatterTrajectories {
     fn size(&self) -> (u32, u32) {
-        if self.size == (0, 0) { (820, 760) } else { self.size }
+        if self.size == (0, 0) {
+            (820, 760)
+        } else {
+            self.size
+        }
     }
 
     fn validate(&self) -> Result<()> {
         check_finite_slice("scatter samples", self.samples.iter().flat_map(|p| [p.x, p.y]))?;
-        check_finite_slice("trails", self.trails.iter().flat_map(|t| t.points.iter().flat_map(|p| [p.0, p.1])))?;
+        check_finite_slice(
+            "trails",
+            self.trails
+                .iter()
+                .flat_map(|t| t.points.iter().flat_map(|p| [p.0, p.1])),
+        )?;
         check_finite_slice("current positions", self.current.iter().flat_map(|p| [p.0, p.1]))?;
         for s in &self.curves {
             s.validate()?;
@@ -123,7 +132,9 @@ impl Figure for ScatterTrajectories {
             .draw()?;
         draw_series_on(&mut chart, &self.curves, BLACK)?;
         chart.draw_series(
-            self.samples.iter().map(|p| TriangleMarker::new((p.x, p.y), 5, tab10(p.class).mix(0.85).filled())),
+            self.samples
+                .iter()
+                .map(|p| TriangleMarker::new((p.x, p.y), 5, tab10(p.class).mix(0.85).filled())),
         )?;
         for t in &self.trails {
             let style = match t.class {
@@ -135,7 +146,11 @@ impl Figure for ScatterTrajectories {
             }
         }
         chart.draw_series(self.current.iter().map(|&p| Circle::new(p, 5, WHITE.filled())))?;
-        chart.draw_series(self.current.iter().map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))))?;
+        chart.draw_series(
+            self.current
+                .iter()
+                .map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))),
+        )?;
         if self.curves.iter().any(|s| !s.label.is_empty()) {
             chart
                 .configure_series_labels()

@@ -25,7 +25,11 @@ pub struct RunTrajectory {
 impl RunTrajectory {
     /// Read `trajectory.npz` from a run folder (or the `.npz` file itself when `run` is a file).
     pub fn read(run: &Path) -> Result<Self> {
-        let path = if run.is_dir() { run.join("trajectory.npz") } else { run.to_path_buf() };
+        let path = if run.is_dir() {
+            run.join("trajectory.npz")
+        } else {
+            run.to_path_buf()
+        };
         let mut npz = npy::open_npz(&path)?;
         let epochs = npy::npz_int(&mut npz, &path, "epochs")?;
         let eshape = epochs.shape().to_vec();
@@ -56,7 +60,12 @@ impl RunTrajectory {
                 ),
             ));
         }
-        Ok(RunTrajectory { path, epochs, memories, labels })
+        Ok(RunTrajectory {
+            path,
+            epochs,
+            memories,
+            labels,
+        })
     }
 
     /// The frame holding `epoch` (`None`: the last frame), or an error listing the saved range.
