@@ -28,9 +28,13 @@ pub fn contour_segments(xs: &[f64], ys: &[f64], z: &Array2<f64>, level: f64) -> 
     // Crossing on the edge from grid node a to node b (a before b in row-major order).
     let cross = |a: (usize, usize), b: (usize, usize)| -> P {
         let (za, zb) = (z[a], z[b]);
-        let t = (level - za) / (zb - za);
         let (xa, ya) = (xs[a.1], ys[a.0]);
         let (xb, yb) = (xs[b.1], ys[b.0]);
+        // A node exactly on the level is returned exactly, so every cell sharing it agrees.
+        if zb == level {
+            return (xb, yb);
+        }
+        let t = (level - za) / (zb - za);
         (xa + t * (xb - xa), ya + t * (yb - ya))
     };
     for i in 0..ny - 1 {
@@ -63,6 +67,8 @@ pub fn contour_segments(xs: &[f64], ys: &[f64], z: &Array2<f64>, level: f64) -> 
             }
         }
     }
+    // Zero-length segments arise where the level passes exactly through a grid node.
+    segs.retain(|s| key(s[0]) != key(s[1]));
     join_segments(&segs)
 }
 
