@@ -36,7 +36,8 @@ pub struct DataConfig {
     pub digits: Vec<usize>,
     /// Samples per class (drawn without replacement, seeded).
     pub per_class: usize,
-    /// Held-out samples per class (disjoint from the training set) for the summary; 0 = none.
+    /// Held-out samples per class for the summary (disjoint from the training set; for
+    /// `fashion-mnist`, drawn from its official test split); 0 = none.
     pub test_per_class: usize,
     /// Seed of the selection (default: derived from the run seed).
     pub seed: Option<u64>,

@@ -29,6 +29,9 @@ pub enum Error {
     /// An output folder already holds results that would be overwritten.
     #[error("{path}: {message}")]
     Exists { path: PathBuf, message: String },
+    /// The run was stopped on request before the end; it can be resumed from its checkpoint.
+    #[error("interrupted after epoch {0}; resume with `waddington train --resume DIR`")]
+    Interrupted(usize),
     /// Training produced a non-finite value.
     #[error("training diverged: {0}")]
     Diverged(String),

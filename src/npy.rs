@@ -56,7 +56,7 @@ pub fn read_int_dyn(path: &Path) -> Result<ArrayD<i64>> {
 }
 
 /// Fail with a message naming `what` if any entry is NaN or infinite.
-pub fn check_finite<'a, D: ndarray::Dimension>(
+pub fn check_finite<D: ndarray::Dimension>(
     a: &ndarray::ArrayBase<impl ndarray::Data<Elem = f64>, D>,
     what: &str,
 ) -> Result<()> {
@@ -115,4 +115,25 @@ pub fn create_npz(path: &Path) -> Result<NpzWriter<BufWriter<File>>> {
 /// Convert an index vector to a numpy int64 array.
 pub fn indices(v: &[usize]) -> Array1<i64> {
     v.iter().map(|&i| i as i64).collect()
+}
+
+/// The header of a version-1.0 `.npy` file for a C-ordered array of `descr` (e.g. `<f8`) with
+/// the given shape, padded so the data starts at a multiple of 64 bytes (as numpy writes it).
+pub fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dims = match shape.len() {
+        1 => format!("({},)", shape[0]),
+        _ => format!(
+            "({})",
+            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    let unpadded = 10 + dict.len() + 1;
+    let pad = (64 - unpadded % 64) % 64;
+    dict.push_str(&" ".repeat(pad));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
 }

@@ -22,6 +22,7 @@ pub enum Form {
     /// The paper's label-weighted form (memories M_A and separate labels ℓ_A).
     LabelWeighted,
     /// Krotov & Hopfield (2016): labels are clamped class units inside each memory.
+    #[serde(rename = "krotov-2016")]
     Krotov2016,
 }
 
@@ -50,6 +51,57 @@ impl Power {
     /// The exponent p.
     pub fn exponent(&self) -> f64 {
         self.p
+    }
+
+    /// For every dot product a in `dots` (overwritten): d = (max(a, 0)/T)^p into `deriv` and
+    /// a ← d·r = (max(a, 0)/T)^(p+1); both 0 where a ≤ 0. Used with p = n − 1, this gives the
+    /// activation h = rⁿ and the factor rⁿ⁻¹ of the memory gradient in one pass.
+    ///
+    /// Written by hand because it is the hot element-wise loop of training: integer powers run the
+    /// same binary-exponentiation sequence as `powi` (so the results are bit-identical to it) but
+    /// over blocks of 64 entries at once, which the compiler vectorises.
+    #[inline(always)]
+    pub fn rectified_pair(&self, dots: &mut [f64], deriv: &mut [f64], temperature: f64) {
+        const B: usize = 64;
+        for (hs, ds) in dots.chunks_mut(B).zip(deriv.chunks_mut(B)) {
+            let len = hs.len();
+            let mut r = [0.0f64; B];
+            for i in 0..len {
+                let v = hs[i] / temperature;
+                r[i] = if v > 0.0 { v } else { 0.0 };
+            }
+            let mut res = [1.0f64; B];
+            match self.int {
+                Some(k) if k >= 0 => {
+                    let mut base = r;
+                    let mut e = k as u32;
+                    while e != 0 {
+                        if e & 1 == 1 {
+                            for i in 0..B {
+                                res[i] *= base[i];
+                            }
+                        }
+                        e >>= 1;
+                        if e == 0 {
+                            break;
+                        }
+                        for b in base.iter_mut() {
+                            *b *= *b;
+                        }
+                    }
+                }
+                _ => {
+                    for i in 0..len {
+                        res[i] = r[i].powf(self.p);
+                    }
+                }
+            }
+            for i in 0..len {
+                let d = if r[i] > 0.0 { res[i] } else { 0.0 };
+                ds[i] = d;
+                hs[i] = d * r[i];
+            }
+        }
     }
 }
 
@@ -176,8 +228,8 @@ pub fn recognition_counts(outputs: &Array2<f64>, digits: &[usize]) -> Vec<usize>
 /// Per-class accuracy (argmax rule, as `evaluateNet`): fraction of the samples of class c whose
 /// argmax output is c; `None` for classes without samples.
 pub fn per_class_accuracy(outputs: &Array2<f64>, digits: &[usize]) -> Vec<Option<f64>> {
-    let mut hit = vec![0usize; CLASSES];
-    let mut tot = vec![0usize; CLASSES];
+    let mut hit = [0usize; CLASSES];
+    let mut tot = [0usize; CLASSES];
     for (row, &d) in outputs.rows().into_iter().zip(digits) {
         tot[d] += 1;
         if argmax(row) == d {

@@ -20,7 +20,7 @@ static EMBEDDED_IMAGES: &[u8] = include_bytes!("../../data/mnist-10k/images-idx3
 static EMBEDDED_LABELS: &[u8] = include_bytes!("../../data/mnist-10k/labels-idx1-ubyte.gz");
 
 /// Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST.
-pub const FASHION_MNIST_DIR: &str = "/usr/share/dataset-fashion-mnist";
+pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// A labelled image collection with pixels scaled to [-1, 1].
 #[derive(Debug, Clone)]
@@ -213,15 +213,17 @@ pub fn select_balanced(
         }
         seen[d] = true;
     }
+    let mut excluded = vec![false; data.labels.len()];
+    for &i in exclude {
+        if let Some(x) = excluded.get_mut(i) {
+            *x = true;
+        }
+    }
     let mut rng = ChaCha12Rng::seed_from_u64(seed);
     let mut chosen = Vec::with_capacity(digits.len() * per_class);
     let mut sample_digits = Vec::with_capacity(digits.len() * per_class);
     for &d in digits {
-        let pool: Vec<usize> = data
-            .indices_of(d)
-            .into_iter()
-            .filter(|i| !exclude.contains(i))
-            .collect();
+        let pool: Vec<usize> = data.indices_of(d).into_iter().filter(|&i| !excluded[i]).collect();
         if pool.len() < per_class {
             return Err(Error::invalid(
                 "data.per_class",

@@ -1,0 +1,22 @@
+//! `cargo bench --bench epoch`: one epoch of the Figure-3 setting on one thread against the
+//! matrix-product floor measured in the same run (same as `waddington bench`).
+
+fn main() {
+    let cfg = waddington::config::RunConfig {
+        threads: 1,
+        ..Default::default()
+    };
+    match waddington::dam::bench::epoch_vs_floor(&cfg, 7, 50) {
+        Ok(b) => println!(
+            "epoch {:.3} ms, floor {:.3} ms ({:.1} GFLOP/s), ratio {:.3}",
+            b.epoch_seconds * 1e3,
+            b.floor_seconds * 1e3,
+            b.floor_gflops,
+            b.ratio
+        ),
+        Err(e) => {
+            eprintln!("bench failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
