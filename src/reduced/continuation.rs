@@ -707,7 +707,7 @@ impl FoldCurve<'_> {
 
 /// Normalised determinant of the residual Jacobian in (s, ℓ) at a point.
 pub fn normalised_det(sys: &TwoMemory, s: f64, ell: f64, c: Control) -> f64 {
-    let j = super::fixed_points::residual_jacobian(sys, s, ell, c);
+    let j = super::fixed_points::residual_jacobian_fine(sys, s, ell, c);
     let a = j[0][0] * j[1][1];
     let b = j[0][1] * j[1][0];
     (a - b) / (a.abs() + b.abs())
