@@ -261,7 +261,7 @@ fn fold_points_have_a_zero_eigenvalue() {
         );
         assert!(e < 1e-6, "fold {f:?}: smallest |eigenvalue| {e}");
     }
-    let curves = continuation::fold_curves(&sys, [20.0, 30.0], [690.0, 710.0], 1);
+    let curves = continuation::fold_curves(&sys, [20.0, 30.0], [690.0, 710.0], 1).curves;
     assert!(!curves.is_empty());
     for c in &curves {
         assert!(c.points.len() > 3);
@@ -276,6 +276,159 @@ fn fold_points_have_a_zero_eigenvalue() {
         );
         assert!(e < 1e-6, "fold-curve point {p:?}: smallest |eigenvalue| {e}");
     }
+}
+
+/// Fold curves of the reference pair (K = 2) over n ∈ [10, 45], T ∈ [650, 760]: two curves, each
+/// crossing the whole window (no corrector failure; before the fourth-order Jacobian the nested
+/// finite differences left ~1e-8 noise in det J and the trace stopped near (24.1, 738) and
+/// (36.5, 700)), passing T = 700 at the one-parameter folds 24.077 and 36.475 (±0.01 in n from
+/// interpolation between curve points), with the quadratic normal-form coefficient bounded away
+/// from zero (|a_rel| > 0.1: measured ≥ 0.14 and ≥ 0.77), so no cusp in this window.
+#[test]
+fn fold_curves_cross_the_window_without_cusps() {
+    let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
+    let f = continuation::fold_curves(&sys, [10.0, 45.0], [650.0, 760.0], 2);
+    assert_eq!(
+        f.curves.len(),
+        2,
+        "{:?}",
+        f.curves.iter().map(|c| &c.ends).collect::<Vec<_>>()
+    );
+    assert!(f.cusps.is_empty());
+    let mut at_700 = Vec::new();
+    for c in &f.curves {
+        assert!(
+            c.ends.iter().all(|e| e == "left the (n, T) window"),
+            "{:?}",
+            c.ends
+        );
+        assert!(c.quadratic.iter().all(|a| a.abs() > 0.1));
+        for w in c.points.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if (a[1] - 700.0) * (b[1] - 700.0) <= 0.0 && a[1] != b[1] {
+                at_700.push(a[0] + (700.0 - a[1]) / (b[1] - a[1]) * (b[0] - a[0]));
+            }
+        }
+    }
+    at_700.sort_by(f64::total_cmp);
+    assert_eq!(at_700.len(), 2, "{at_700:?}");
+    assert!(
+        (at_700[0] - 24.077).abs() < 0.01 && (at_700[1] - 36.475).abs() < 0.01,
+        "{at_700:?}"
+    );
+}
+
+/// The quadratic coefficient of [`continuation::fold_normal_form`]: at a fold of the reference pair
+/// a = pᵀB(q,q)/‖B(q,q)‖ agrees with a direct second
+/// difference of pᵀF along q at three step sizes (consistency to 1e-3), and that p and q are null
+/// vectors of the flow Jacobian (|pᵀJ|, |Jq| < 1e-6 ‖J‖).
+#[test]
+fn fold_normal_form_is_consistent() {
+    let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
+    let d = continuation::diagram(
+        &sys,
+        Parameter::N,
+        Control {
+            n: 20.0,
+            temperature: 700.0,
+        },
+        [20.0, 30.0],
+        &DiagramOptions::default(),
+    );
+    let f = d.folds[0];
+    let c = Control {
+        n: f.n,
+        temperature: f.temperature,
+    };
+    let nf = continuation::fold_normal_form(&sys, f.s, f.ell, c, None);
+    let jac = |s: f64, l: f64| {
+        let h = 1e-6;
+        let a = sys.residual(s + h, l, c);
+        let b = sys.residual(s - h, l, c);
+        let e = sys.residual(s, l + h, c);
+        let g = sys.residual(s, l - h, c);
+        [
+            [(a[0] - b[0]) / (2.0 * h), (e[0] - g[0]) / (2.0 * h)],
+            [(a[1] - b[1]) / (2.0 * h), (e[1] - g[1]) / (2.0 * h)],
+        ]
+    };
+    let j = jac(f.s, f.ell);
+    let norm = j.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+    let jq = [0, 1].map(|i| j[i][0] * nf.q[0] + j[i][1] * nf.q[1]);
+    let pj = [0, 1].map(|k| nf.p[0] * j[0][k] + nf.p[1] * j[1][k]);
+    assert!(jq[0].hypot(jq[1]) < 1e-6 * norm && pj[0].hypot(pj[1]) < 1e-6 * norm);
+    for e in [5e-4, 2e-4, 1e-4] {
+        let g = |t: f64| {
+            let r = sys.residual(f.s + t * nf.q[0], f.ell + t * nf.q[1], c);
+            nf.p[0] * r[0] + nf.p[1] * r[1]
+        };
+        let a = 0.5 * (g(e) - 2.0 * g(0.0) + g(-e)) / (e * e);
+        assert!((a - nf.a).abs() < 1e-3 * nf.a.abs(), "step {e}: {a} vs {}", nf.a);
+    }
+    assert!(nf.a_rel.abs() > 0.1, "{nf:?}");
+}
+
+/// Region map at T = 700 (spec §5.6): 2 stable fixed points (3 in all) for n ≤ 24.0, 1 (1 in all)
+/// for 24.1 ≤ n ≤ 36.4, 2 stable again from n = 36.5.
+#[test]
+fn region_map_along_n_at_700() {
+    let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
+    let mut ns: Vec<f64> = vec![10.0, 20.0, 23.0];
+    ns.extend((0..=10).map(|i| 23.6 + 0.1 * i as f64));
+    ns.extend([26.0, 30.0, 34.0]);
+    ns.extend((0..=8).map(|i| 36.1 + 0.1 * i as f64));
+    ns.extend([40.0, 45.0]);
+    let r = regions::regions(&sys, &ns, &[700.0], Default::default());
+    for (i, &n) in ns.iter().enumerate() {
+        let (stable, total) = (r.stable_count[[i, 0]], r.total_count[[i, 0]]);
+        let n10 = (n * 10.0).round() as i64;
+        let expect = if n10 <= 240 || n10 >= 365 { (2, 3) } else { (1, 1) };
+        assert_eq!((stable, total), expect, "n = {n}");
+    }
+}
+
+/// Consistency of the two methods: on an (n, T) grid, every pair of neighbouring cells whose
+/// fixed-point count differs has a traced fold-curve point within one grid step of both cells.
+#[test]
+fn region_map_changes_lie_on_fold_curves() {
+    let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
+    let (dn, dt) = (1.0, 15.0);
+    let ns = regions::linspace(18.0, 42.0, 25);
+    let ts = regions::linspace(670.0, 730.0, 5);
+    let finder = fixed_points::FinderOptions {
+        cells_per_face: 100,
+        ell_cells: 20,
+    };
+    let r = regions::regions(&sys, &ns, &ts, finder);
+    let f = continuation::fold_curves(&sys, [15.0, 45.0], [650.0, 750.0], 3);
+    assert_eq!(f.curves.len(), 2);
+    let near = |n: f64, t: f64| {
+        f.curves
+            .iter()
+            .flat_map(|c| c.points.iter())
+            .any(|p| (p[0] - n).abs() <= dn && (p[1] - t).abs() <= dt)
+    };
+    let mut changes = 0;
+    for i in 0..ns.len() {
+        for j in 0..ts.len() {
+            for (k, l) in [(i + 1, j), (i, j + 1)] {
+                if k < ns.len() && l < ts.len() && r.total_count[[i, j]] != r.total_count[[k, l]] {
+                    changes += 1;
+                    let (n, t) = (0.5 * (ns[i] + ns[k]), 0.5 * (ts[j] + ts[l]));
+                    assert!(
+                        near(n, t),
+                        "count change between ({}, {}) and ({}, {})",
+                        ns[i],
+                        ts[j],
+                        ns[k],
+                        ts[l]
+                    );
+                }
+            }
+        }
+    }
+    // Both fold curves cross every row T = const of this grid.
+    assert!(changes >= 2 * ts.len(), "{changes}");
 }
 
 /// Spec §5.8: T*(n)/((d_AA + d_AB)/2) ≈ 2.50 at n = 2, 1.16 at n = 30, → 1 as n → ∞.

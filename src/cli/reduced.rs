@@ -5,7 +5,7 @@ use anyhow::Context;
 use std::path::PathBuf;
 use waddington::reduced::continuation::{self, DiagramOptions, Parameter};
 use waddington::reduced::{
-    Control, LossPower, PairDots, TwoMemory, fixed_points, nullclines, output, splitting, transition,
+    Control, LossPower, PairDots, TwoMemory, fixed_points, nullclines, output, regions, splitting, transition,
 };
 
 /// The pair and the system (shared by all subcommands).
@@ -159,6 +159,36 @@ pub enum Command {
         /// Temperatures at which folds are searched to seed the curves (count).
         #[arg(long, default_value_t = 5)]
         seeds: usize,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite existing outputs.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Region map: number of fixed points and of stable ones on an (n, T) grid, from full
+    /// fixed-point searches (a check of the fold curves): DIR/regions.json, DIR/regions.npz.
+    Regions {
+        #[command(flatten)]
+        system: SystemArgs,
+        /// Smallest n.
+        #[arg(long)]
+        n_min: f64,
+        /// Largest n.
+        #[arg(long)]
+        n_max: f64,
+        /// Number of n values (ends included).
+        #[arg(long, default_value_t = 50)]
+        n_steps: usize,
+        /// Smallest T.
+        #[arg(long)]
+        t_min: f64,
+        /// Largest T.
+        #[arg(long)]
+        t_max: f64,
+        /// Number of T values (ends included).
+        #[arg(long, default_value_t = 20)]
+        t_steps: usize,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -385,8 +415,53 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             anyhow::ensure!(seeds >= 1, "--seeds must be at least 1");
             output::prepare(&out, &["fold_curves.json", "fold_curves.npz"], force)?;
             let curves = continuation::fold_curves(&sys, [n_min, n_max], [t_min, t_max], seeds);
-            println!("{} fold curves", curves.len());
+            println!(
+                "{} fold curves, {} cusps",
+                curves.curves.len(),
+                curves.cusps.len()
+            );
+            for c in &curves.cusps {
+                println!(
+                    "cusp: n = {:.4}, T = {:.3}, alpha = {:.4}, ell = {:.4}",
+                    c.n, c.temperature, c.alpha, c.ell
+                );
+            }
             done(continuation::write_fold_curves(&out, &sys, &curves)?);
+        }
+        Command::Regions {
+            system,
+            n_min,
+            n_max,
+            n_steps,
+            t_min,
+            t_max,
+            t_steps,
+            out,
+            force,
+        } => {
+            let sys = system.system()?;
+            check_n(n_min, "--n-min")?;
+            check_n(n_max, "--n-max")?;
+            check_t(t_min, "--t-min")?;
+            check_t(t_max, "--t-max")?;
+            anyhow::ensure!(n_max >= n_min, "--n-max must not be below --n-min");
+            anyhow::ensure!(t_max >= t_min, "--t-max must not be below --t-min");
+            anyhow::ensure!(
+                n_steps >= 1 && t_steps >= 1,
+                "--n-steps and --t-steps must be at least 1"
+            );
+            output::prepare(&out, &["regions.json", "regions.npz"], force)?;
+            let ns = regions::linspace(n_min, n_max, n_steps);
+            let ts = regions::linspace(t_min, t_max, t_steps);
+            let t0 = std::time::Instant::now();
+            let r = regions::regions(&sys, &ns, &ts, Default::default());
+            println!(
+                "{}×{} cells in {:.2} s",
+                ns.len(),
+                ts.len(),
+                t0.elapsed().as_secs_f64()
+            );
+            done(regions::write_regions(&out, &sys, &r)?);
         }
         Command::Transition {
             system,

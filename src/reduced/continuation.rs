@@ -707,7 +707,7 @@ impl FoldCurve<'_> {
 
 /// Normalised determinant of the residual Jacobian in (s, ℓ) at a point.
 pub fn normalised_det(sys: &TwoMemory, s: f64, ell: f64, c: Control) -> f64 {
-    let j = super::fixed_points::residual_jacobian(sys, s, ell, c);
+    let j = super::fixed_points::residual_jacobian_fine(sys, s, ell, c);
     let a = j[0][0] * j[1][1];
     let b = j[0][1] * j[1][0];
     (a - b) / (a.abs() + b.abs())
@@ -730,13 +730,120 @@ impl Curve for FoldCurve<'_> {
     }
 }
 
+/// Quadratic normal-form coefficient of a saddle-node of the residual F = (f1, f2) at (s, ℓ)
+/// (Kuznetsov, Elements of Applied Bifurcation Theory, §3.3 and §8.2): with q, p the unit right
+/// and left null vectors of J = ∂F/∂(s, ℓ) (J q ≈ 0, pᵀ J ≈ 0), the reduced flow on the centre
+/// manifold is ẏ = μ(n, T) + a y² + …, a = ½ pᵀ B(q, q), B(q, q) = d²F(x + t q)/dt² at t = 0 (second
+/// central difference, step 1e-4). The flow (ṡ, ℓ̇) = D·F (D positive diagonal) has the same a up to
+/// the positive factors of D (F = 0, J q = 0 at the fold). A cusp is a point of a fold curve
+/// where a = 0.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct FoldNormalForm {
+    /// a = ½ pᵀ B(q, q) (units of F per (s, ℓ)²).
+    pub a: f64,
+    /// Dimensionless a_rel = pᵀ B(q, q) / ‖B(q, q)‖ ∈ [−1, 1] (0 at a cusp, ±1 for a generic fold
+    /// whose curvature lies along the left null vector).
+    pub a_rel: f64,
+    /// Right null vector q (unit, in (s, ℓ)).
+    pub q: [f64; 2],
+    /// Left null vector p (unit), oriented along `p_ref` when one is given.
+    pub p: [f64; 2],
+}
+
+/// [`FoldNormalForm`] at (s, ℓ); `p_ref` fixes the sign of p (continuity along a curve; a flips
+/// with p).
+pub fn fold_normal_form(
+    sys: &TwoMemory,
+    s: f64,
+    ell: f64,
+    c: Control,
+    p_ref: Option<[f64; 2]>,
+) -> FoldNormalForm {
+    let j = super::fixed_points::residual_jacobian_fine(sys, s, ell, c);
+    let unit = |v: [f64; 2]| {
+        let r = v[0].hypot(v[1]);
+        [v[0] / r, v[1] / r]
+    };
+    // q ⟂ the larger row of J, p ⟂ the larger column.
+    let row = if j[0][0].hypot(j[0][1]) >= j[1][0].hypot(j[1][1]) {
+        j[0]
+    } else {
+        j[1]
+    };
+    let q = unit([-row[1], row[0]]);
+    let col = if j[0][0].hypot(j[1][0]) >= j[0][1].hypot(j[1][1]) {
+        [j[0][0], j[1][0]]
+    } else {
+        [j[0][1], j[1][1]]
+    };
+    let mut p = unit([-col[1], col[0]]);
+    if let Some(r) = p_ref
+        && p[0] * r[0] + p[1] * r[1] < 0.0
+    {
+        p = [-p[0], -p[1]];
+    }
+    let e = 1e-4;
+    let f0 = sys.residual(s, ell, c);
+    let fp = sys.residual(s + e * q[0], ell + e * q[1], c);
+    let fm = sys.residual(s - e * q[0], ell - e * q[1], c);
+    let b = [0, 1].map(|i| (fp[i] - 2.0 * f0[i] + fm[i]) / (e * e));
+    let pb = p[0] * b[0] + p[1] * b[1];
+    FoldNormalForm {
+        a: 0.5 * pb,
+        a_rel: pb / b[0].hypot(b[1]),
+        q,
+        p,
+    }
+}
+
 /// A fold curve in the (n, T) plane: the saddle-node points (free label) of the reduced system.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FoldCurve2 {
     /// Points (n, T, α, β, ℓ, s) in order along the curve.
     pub points: Vec<[f64; 6]>,
-    /// Why each end stopped.
+    /// a_rel of [`FoldNormalForm`] at each point (p oriented continuously along the curve).
+    pub quadratic: Vec<f64>,
+    /// Why each end stopped ("cusp" where the curve ends at a cusp it shares with another curve).
     pub ends: [String; 2],
+}
+
+/// A cusp: the point of a fold curve where the quadratic coefficient vanishes; two fold curves
+/// (the two branches of the cusp) end there.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Cusp {
+    /// Interaction power.
+    pub n: f64,
+    /// Temperature.
+    pub temperature: f64,
+    /// Coefficient of A.
+    pub alpha: f64,
+    /// Coefficient of B.
+    pub beta: f64,
+    /// Label.
+    pub ell: f64,
+    /// Perimeter coordinate.
+    pub s: f64,
+    /// a_rel there (≈ 0).
+    pub quadratic: f64,
+    /// The two curves (indices into `FoldCurves::curves`) that end at the cusp.
+    pub curves: [usize; 2],
+}
+
+/// Result of [`fold_curves`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FoldCurves {
+    /// The fold curves, split at cusps.
+    pub curves: Vec<FoldCurve2>,
+    /// The cusps found.
+    pub cusps: Vec<Cusp>,
+}
+
+/// One traced point of a fold curve: x = (s, ℓ, n, T/100), a_rel, whether it is a located cusp.
+#[derive(Debug, Clone, Copy)]
+struct FoldPoint {
+    x: [f64; 4],
+    a_rel: f64,
+    cusp: bool,
 }
 
 fn trace_fold(
@@ -745,19 +852,25 @@ fn trace_fold(
     dir: f64,
     nr: [f64; 2],
     tr: [f64; 2],
-) -> (Vec<[f64; 4]>, String) {
+) -> (Vec<FoldPoint>, String) {
     let curve = FoldCurve { sys };
     let inside = |x: &[f64]| x[2] >= nr[0] && x[2] <= nr[1] && 100.0 * x[3] >= tr[0] && 100.0 * x[3] <= tr[1];
+    let nf = |x: &[f64], p: [f64; 2]| fold_normal_form(sys, x[0], x[1], FoldCurve::control(x), Some(p));
     let mut out = Vec::new();
     let Some(mut cur) = start(&curve, seed.to_vec(), &[0.0, 0.0, 0.0, dir]) else {
         return (out, "tangent undefined at the seed".into());
     };
+    let mut p = fold_normal_form(sys, seed[0], seed[1], FoldCurve::control(&seed), None).p;
+    let mut a_cur = nf(&seed, p).a_rel;
     let mut h = 0.01;
     for _ in 0..20_000 {
         let Some(next) = advance(&curve, &cur, h, 1e-9) else {
             h /= 2.0;
             if h < 1e-7 {
-                return (out, "step size underflow (corrector failed)".into());
+                return (
+                    out,
+                    format!("step size underflow (corrector failed; a_rel = {a_cur:.3e})"),
+                );
             }
             continue;
         };
@@ -774,21 +887,60 @@ fn trace_fold(
         {
             return (out, "memory gradient no longer points outward".into());
         }
-        out.push([next.x[0], next.x[1], next.x[2], next.x[3]]);
+        let nn = nf(&next.x, p);
+        if (nn.a_rel > 0.0) != (a_cur > 0.0) && a_cur.abs() > 1e-9 {
+            // Cusp: locate a_rel = 0 by bisection on the arclength step from `cur`.
+            let (mut ha, mut hb) = (0.0, h);
+            let mut best = (next.clone(), nn);
+            for _ in 0..60 {
+                if hb - ha < 1e-13 {
+                    break;
+                }
+                let hm = 0.5 * (ha + hb);
+                let Some(q) = advance(&curve, &cur, hm, 1e-9) else {
+                    break;
+                };
+                let v = nf(&q.x, p);
+                if (v.a_rel > 0.0) == (a_cur > 0.0) {
+                    ha = hm;
+                } else {
+                    hb = hm;
+                    best = (q, v);
+                }
+            }
+            let (at, v) = best;
+            out.push(FoldPoint {
+                x: [at.x[0], at.x[1], at.x[2], at.x[3]],
+                a_rel: v.a_rel,
+                cusp: true,
+            });
+            (cur, p, a_cur) = (at, v.p, v.a_rel);
+            h = 0.01;
+            continue;
+        }
+        out.push(FoldPoint {
+            x: [next.x[0], next.x[1], next.x[2], next.x[3]],
+            a_rel: nn.a_rel,
+            cusp: false,
+        });
         if next.newton <= 3 {
             h = (h * 1.4).min(0.05);
         }
-        cur = next;
+        (cur, p, a_cur) = (next, nn.p, nn.a_rel);
     }
     (out, "maximum number of steps".into())
 }
 
 /// Two-parameter continuation of the saddle-node (fold) points in (n, T). Seeds: the free-label
 /// folds of one-parameter diagrams in n at `seeds` temperatures spread over `t_range`; each seed
-/// not already on a traced curve is followed both ways until it leaves the window, reaches a
-/// label bound, or (at a cusp, where two folds meet) fails to continue. The region between
-/// the two folds of a curve is where the system has three fixed points instead of one.
-pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds: usize) -> Vec<FoldCurve2> {
+/// not already on a traced curve is followed both ways (H = (f1, f2, normalised det J) = 0 in
+/// (s, ℓ, n, T/100), det from the fourth-order Jacobian) until it leaves the window, reaches a label
+/// bound or stops pushing outward. The quadratic coefficient a_rel ([`fold_normal_form`]) is
+/// monitored; where it changes sign the cusp is located by bisection, recorded, and the curve is
+/// split there (both halves end at the cusp; in (s, ℓ, n, T) the fold curve is smooth through it).
+/// The region between the two folds of a curve is where the system has three fixed points
+/// instead of one.
+pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds: usize) -> FoldCurves {
     let temps: Vec<f64> = if seeds == 1 {
         vec![0.5 * (t_range[0] + t_range[1])]
     } else {
@@ -796,7 +948,10 @@ pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds:
             .map(|i| t_range[0] + (t_range[1] - t_range[0]) * i as f64 / (seeds - 1) as f64)
             .collect()
     };
-    let mut curves: Vec<FoldCurve2> = Vec::new();
+    let mut out = FoldCurves {
+        curves: Vec::new(),
+        cusps: Vec::new(),
+    };
     for &t in &temps {
         let d = diagram(
             sys,
@@ -809,7 +964,7 @@ pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds:
             &DiagramOptions::default(),
         );
         for f in d.folds.iter().filter(|f| f.label == LabelState::Free) {
-            let covered = curves.iter().any(|c| {
+            let covered = out.curves.iter().any(|c| {
                 c.points.iter().any(|p| {
                     (p[0] - f.n).abs() < 0.05
                         && (p[1] - f.temperature).abs() < 5.0
@@ -822,36 +977,84 @@ pub fn fold_curves(sys: &TwoMemory, n_range: [f64; 2], t_range: [f64; 2], seeds:
             let seed = [f.s, f.ell, f.n, f.temperature / 100.0];
             let (mut back, why_b) = trace_fold(sys, seed, -1.0, n_range, t_range);
             let (fwd, why_f) = trace_fold(sys, seed, 1.0, n_range, t_range);
+            // Both traces start from the same orientation of p at the seed.
+            let p_seed = fold_normal_form(sys, seed[0], seed[1], FoldCurve::control(&seed), None);
             back.reverse();
-            back.push(seed);
-            back.extend(fwd);
-            let points = back
-                .iter()
-                .map(|x| {
-                    let b = super::two_memory::Boundary::at(x[0]);
-                    [x[2], 100.0 * x[3], b.alpha, b.beta, x[1], x[0].rem_euclid(4.0)]
-                })
-                .collect();
-            curves.push(FoldCurve2 {
-                points,
-                ends: [why_b, why_f],
+            back.push(FoldPoint {
+                x: seed,
+                a_rel: p_seed.a_rel,
+                cusp: false,
             });
+            back.extend(fwd);
+            split_at_cusps(&back, [why_b, why_f], &mut out);
         }
     }
-    curves
+    out
 }
 
-/// `fold_curves.json` and `fold_curves.npz` (`points` P×6: n, T, α, β, ℓ, s; `curve` (P,)).
+/// Append the pieces of one traced curve, split at its located cusps, to `out`.
+fn split_at_cusps(pts: &[FoldPoint], ends: [String; 2], out: &mut FoldCurves) {
+    let row = |p: &FoldPoint| {
+        let b = super::two_memory::Boundary::at(p.x[0]);
+        [
+            p.x[2],
+            100.0 * p.x[3],
+            b.alpha,
+            b.beta,
+            p.x[1],
+            p.x[0].rem_euclid(4.0),
+        ]
+    };
+    let mut piece: Vec<FoldPoint> = Vec::new();
+    let mut first_end = ends[0].clone();
+    for p in pts {
+        piece.push(*p);
+        if p.cusp && piece.len() > 1 {
+            let k = out.curves.len();
+            out.curves.push(FoldCurve2 {
+                points: piece.iter().map(row).collect(),
+                quadratic: piece.iter().map(|q| q.a_rel).collect(),
+                ends: [first_end, "cusp".into()],
+            });
+            let r = row(p);
+            out.cusps.push(Cusp {
+                n: r[0],
+                temperature: r[1],
+                alpha: r[2],
+                beta: r[3],
+                ell: r[4],
+                s: r[5],
+                quadratic: p.a_rel,
+                curves: [k, k + 1],
+            });
+            piece = vec![*p];
+            first_end = "cusp".into();
+        }
+    }
+    out.curves.push(FoldCurve2 {
+        points: piece.iter().map(row).collect(),
+        quadratic: piece.iter().map(|q| q.a_rel).collect(),
+        ends: [first_end, ends[1].clone()],
+    });
+}
+
+/// `fold_curves.json` (system, curves, cusps) and `fold_curves.npz`: `points` (P×6: n, T, α, β,
+/// ℓ, s), `curve` (P,), `quadratic` (P,) a_rel, `cusps` (C×6: n, T, α, β, ℓ, s).
 pub fn write_fold_curves(
     dir: &std::path::Path,
     sys: &TwoMemory,
-    curves: &[FoldCurve2],
+    folds: &FoldCurves,
 ) -> crate::error::Result<Vec<std::path::PathBuf>> {
     use crate::error::Error;
+    let curves = &folds.curves;
     let json = dir.join("fold_curves.json");
-    super::output::write_json(&json, &serde_json::json!({"system": sys, "curves": curves}))?;
+    super::output::write_json(
+        &json,
+        &serde_json::json!({"system": sys, "curves": curves, "cusps": folds.cusps}),
+    )?;
     let path = dir.join("fold_curves.npz");
     let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
+    let shape = |x: ndarray::ShapeError| Error::format(&path, x.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
     let pts: Vec<f64> = curves
         .iter()
@@ -862,11 +1065,20 @@ pub fn write_fold_curves(
         .enumerate()
         .flat_map(|(i, c)| std::iter::repeat_n(i as i64, c.points.len()))
         .collect();
+    let quad: Vec<f64> = curves.iter().flat_map(|c| c.quadratic.iter().copied()).collect();
     let rows = idx.len();
-    let pts =
-        ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(|x| Error::format(&path, x.to_string()))?;
+    let pts = ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(shape)?;
+    let cusps: Vec<f64> = folds
+        .cusps
+        .iter()
+        .flat_map(|c| [c.n, c.temperature, c.alpha, c.beta, c.ell, c.s])
+        .collect();
+    let cusps = ndarray::Array2::from_shape_vec((folds.cusps.len(), 6), cusps).map_err(shape)?;
     npz.add_array("points", &pts).map_err(e)?;
     npz.add_array("curve", &ndarray::Array1::from(idx)).map_err(e)?;
+    npz.add_array("quadratic", &ndarray::Array1::from(quad))
+        .map_err(e)?;
+    npz.add_array("cusps", &cusps).map_err(e)?;
     npz.finish().map_err(e)?;
     Ok(vec![json, path])
 }

@@ -119,6 +119,25 @@ pub(crate) fn residual_jacobian(sys: &TwoMemory, s: f64, ell: f64, c: Control) -
     [[j[0], j[1]], [j[2], j[3]]]
 }
 
+/// Step of the fourth-order Jacobian [`residual_jacobian_fine`].
+pub(crate) const FINE_STEP: f64 = 2e-5;
+
+/// Jacobian of (f1, f2) in (s, ℓ) by the fourth-order central stencil
+/// ∂f/∂x ≈ (−f(x + 2h) + 8f(x + h) − 8f(x − h) + f(x − 2h)) / (12h), h = [`FINE_STEP`]: round-off
+/// ≈ ε/h ≈ 1e-11 instead of ε/1e-7 ≈ 1e-9 for [`residual_jacobian`]. Used where the Jacobian is
+/// differentiated again (the fold condition det J = 0 of the fold curves).
+pub(crate) fn residual_jacobian_fine(sys: &TwoMemory, s: f64, ell: f64, c: Control) -> [[f64; 2]; 2] {
+    let h = FINE_STEP;
+    let f = |ds: f64, dl: f64| sys.residual(s + ds, ell + dl, c);
+    let d = |e: [f64; 2]| {
+        let (p2, p1) = (f(2.0 * h * e[0], 2.0 * h * e[1]), f(h * e[0], h * e[1]));
+        let (m1, m2) = (f(-h * e[0], -h * e[1]), f(-2.0 * h * e[0], -2.0 * h * e[1]));
+        [0, 1].map(|i| (-p2[i] + 8.0 * p1[i] - 8.0 * m1[i] + m2[i]) / (12.0 * h))
+    };
+    let (ds, dl) = (d([1.0, 0.0]), d([0.0, 1.0]));
+    [[ds[0], dl[0]], [ds[1], dl[1]]]
+}
+
 /// Classify the fixed point at (s, ℓ) given the residual Jacobian in (s, ℓ) (spec §5.5, last
 /// paragraph): flow Jacobian J = D·J_res; at a saturated label only ∂ṡ/∂s counts.
 pub fn classify(
