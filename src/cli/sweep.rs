@@ -179,7 +179,10 @@ fn write_slurm(a: SlurmArgs) -> anyhow::Result<()> {
         binary: std::env::current_exe().context("locating the waddington executable")?,
         grid: abs(&a.grid)?,
         out: abs(&a.out)?,
-        tasks: a.tasks.unwrap_or(grid.points.len()).clamp(1, grid.points.len().max(1)),
+        tasks: a
+            .tasks
+            .unwrap_or(grid.points.len())
+            .clamp(1, grid.points.len().max(1)),
         throttle: a.throttle,
         cpus_per_task: a.cpus_per_task,
         mem: a.mem,

@@ -147,8 +147,7 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
     for c in 0..CLASSES {
         if sizes[c] > 0 {
             let threshold = sizes[c].div_ceil(4);
-            learned_epoch[c] = learned_record(&recognised.column(c).to_vec(), threshold)
-                .map(|t| epochs[t]);
+            learned_epoch[c] = learned_record(&recognised.column(c).to_vec(), threshold).map(|t| epochs[t]);
         }
     }
     let mut order: Vec<usize> = (0..CLASSES).filter(|&c| learned_epoch[c].is_some()).collect();
@@ -304,14 +303,30 @@ fn csv_text(m: &Manifest, rows: &[Row]) -> String {
             Some(x) => {
                 cells.push(x.epochs.to_string());
                 cells.push(x.memories.to_string());
-                for v in [x.max_alpha.0, x.max_alpha.1, x.reconstruction.0, x.reconstruction.1, x.train_accuracy] {
+                for v in [
+                    x.max_alpha.0,
+                    x.max_alpha.1,
+                    x.reconstruction.0,
+                    x.reconstruction.1,
+                    x.train_accuracy,
+                ] {
                     cells.push(num(v));
                 }
                 cells.extend(x.per_class_accuracy.iter().map(|&v| num(v)));
                 cells.extend(x.population_098.iter().map(|v| v.to_string()));
                 cells.extend(x.population_090.iter().map(|v| v.to_string()));
-                cells.extend(x.learned_epoch.iter().map(|v| v.map(|e| e.to_string()).unwrap_or_default()));
-                cells.push(x.learning_order.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "));
+                cells.extend(
+                    x.learned_epoch
+                        .iter()
+                        .map(|v| v.map(|e| e.to_string()).unwrap_or_default()),
+                );
+                cells.push(
+                    x.learning_order
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
             }
             None => cells.extend(std::iter::repeat_n(String::new(), 7 + 4 * CLASSES + 1)),
         }
@@ -357,17 +372,27 @@ fn write_npz(dir: &Path, m: &Manifest, rows: &[Row]) -> Result<()> {
         w.add_array(p.as_str(), &grid.column(j).to_owned()).map_err(e)?;
     }
     let scalar = |f: &dyn Fn(&PointResult) -> f64| -> Array1<f64> {
-        rows.iter().map(|r| r.result.as_ref().map_or(f64::NAN, f)).collect()
+        rows.iter()
+            .map(|r| r.result.as_ref().map_or(f64::NAN, f))
+            .collect()
     };
     w.add_array("epochs", &scalar(&|x| x.epochs as f64)).map_err(e)?;
-    w.add_array("memories", &scalar(&|x| x.memories as f64)).map_err(e)?;
-    w.add_array("max_alpha_mean", &scalar(&|x| x.max_alpha.0)).map_err(e)?;
-    w.add_array("max_alpha_std", &scalar(&|x| x.max_alpha.1)).map_err(e)?;
-    w.add_array("reconstruction_mean", &scalar(&|x| x.reconstruction.0)).map_err(e)?;
-    w.add_array("reconstruction_std", &scalar(&|x| x.reconstruction.1)).map_err(e)?;
-    w.add_array("train_accuracy", &scalar(&|x| x.train_accuracy)).map_err(e)?;
+    w.add_array("memories", &scalar(&|x| x.memories as f64))
+        .map_err(e)?;
+    w.add_array("max_alpha_mean", &scalar(&|x| x.max_alpha.0))
+        .map_err(e)?;
+    w.add_array("max_alpha_std", &scalar(&|x| x.max_alpha.1))
+        .map_err(e)?;
+    w.add_array("reconstruction_mean", &scalar(&|x| x.reconstruction.0))
+        .map_err(e)?;
+    w.add_array("reconstruction_std", &scalar(&|x| x.reconstruction.1))
+        .map_err(e)?;
+    w.add_array("train_accuracy", &scalar(&|x| x.train_accuracy))
+        .map_err(e)?;
     let per_class = |f: &dyn Fn(&PointResult, usize) -> f64| -> Array2<f64> {
-        Array2::from_shape_fn((n, CLASSES), |(i, c)| rows[i].result.as_ref().map_or(f64::NAN, |x| f(x, c)))
+        Array2::from_shape_fn((n, CLASSES), |(i, c)| {
+            rows[i].result.as_ref().map_or(f64::NAN, |x| f(x, c))
+        })
     };
     w.add_array("per_class_accuracy", &per_class(&|x, c| x.per_class_accuracy[c]))
         .map_err(e)?;

@@ -60,9 +60,12 @@ impl Grid {
     pub fn from_toml_str(text: &str, origin: &Path, dir: &Path) -> Result<Grid> {
         let mut table: toml::Table =
             toml::from_str(text).map_err(|e| Error::format(origin, format!("invalid TOML: {e}")))?;
-        let sweep_value = table
-            .remove("sweep")
-            .ok_or_else(|| Error::format(origin, "no [sweep] table: a grid file needs [sweep.grid] or sweep.points"))?;
+        let sweep_value = table.remove("sweep").ok_or_else(|| {
+            Error::format(
+                origin,
+                "no [sweep] table: a grid file needs [sweep.grid] or sweep.points",
+            )
+        })?;
         let sweep: SweepTable = sweep_value
             .try_into()
             .map_err(|e| Error::format(origin, format!("[sweep]: {e}")))?;
@@ -90,7 +93,10 @@ impl Grid {
             axes.push((key.clone(), list));
         }
         if axes.is_empty() && sweep.points.is_empty() {
-            return Err(Error::format(origin, "[sweep] has neither a grid nor points: nothing to run"));
+            return Err(Error::format(
+                origin,
+                "[sweep] has neither a grid nor points: nothing to run",
+            ));
         }
         let mut sets: Vec<Vec<(String, Value)>> = Vec::new();
         if !axes.is_empty() {
@@ -116,7 +122,10 @@ impl Grid {
             let mut config = apply(&base, &values, origin)?;
             config.resolve_paths(dir);
             config.threads = 1;
-            let id = format!("{index:0width$}-{:08x}", (fnv1a(&canonical(&values)) >> 32) as u32);
+            let id = format!(
+                "{index:0width$}-{:08x}",
+                (fnv1a(&canonical(&values)) >> 32) as u32
+            );
             points.push(Point {
                 index,
                 id,
@@ -155,14 +164,23 @@ fn cartesian(axes: &[(String, Vec<Value>)]) -> Vec<Vec<(String, Value)>> {
 fn apply(base: &Value, values: &[(String, Value)], origin: &Path) -> Result<RunConfig> {
     let mut v = base.clone();
     for (path, value) in values {
-        set_path(&mut v, path, value.clone()).map_err(|m| Error::format(origin, format!("sweep: \"{path}\": {m}")))?;
+        set_path(&mut v, path, value.clone())
+            .map_err(|m| Error::format(origin, format!("sweep: \"{path}\": {m}")))?;
     }
     let cfg: RunConfig = v.try_into().map_err(|e: toml::de::Error| {
-        let names = values.iter().map(|(p, x)| format!("\"{p}\" = {x}")).collect::<Vec<_>>().join(", ");
+        let names = values
+            .iter()
+            .map(|(p, x)| format!("\"{p}\" = {}", show(x)))
+            .collect::<Vec<_>>()
+            .join(", ");
         Error::format(origin, format!("sweep point ({names}): {}", e.message()))
     })?;
     cfg.validate().map_err(|e| {
-        let names = values.iter().map(|(p, x)| format!("\"{p}\" = {x}")).collect::<Vec<_>>().join(", ");
+        let names = values
+            .iter()
+            .map(|(p, x)| format!("\"{p}\" = {}", show(x)))
+            .collect::<Vec<_>>()
+            .join(", ");
         Error::format(origin, format!("sweep point ({names}): {e}"))
     })?;
     Ok(cfg)
@@ -238,6 +256,14 @@ pub fn numeric(v: &Value) -> f64 {
 pub fn cell(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value as written in messages (floats in shortest form, e.g. `1e308`).
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::Float(f) => format!("{f:?}"),
         other => other.to_string(),
     }
 }

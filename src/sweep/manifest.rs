@@ -76,11 +76,16 @@ pub fn write_or_check(grid: &Grid, dir: &Path) -> Result<()> {
     if path.exists() {
         let old = Manifest::read(dir)?;
         let same = old.points.len() == m.points.len()
-            && old.points.iter().zip(&m.points).all(|(a, b)| a.id == b.id && a.config == b.config);
+            && old
+                .points
+                .iter()
+                .zip(&m.points)
+                .all(|(a, b)| a.id == b.id && a.config == b.config);
         if !same {
             return Err(Error::Exists {
                 path: dir.to_path_buf(),
-                message: "holds a sweep of a different grid (sweep.json differs); use another --out folder".into(),
+                message: "holds a sweep of a different grid (sweep.json differs); use another --out folder"
+                    .into(),
             });
         }
         return Ok(());
@@ -111,7 +116,8 @@ fn has_foreign_entries(dir: &Path) -> Result<bool> {
     for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let name = e.map_err(|e| Error::io(dir, e))?.file_name();
         let name = name.to_string_lossy();
-        let ours = name == "points" || name == "slurm" || name.starts_with(MANIFEST) || name.starts_with("slurm-");
+        let ours =
+            name == "points" || name == "slurm" || name.starts_with(MANIFEST) || name.starts_with("slurm-");
         if !ours {
             return Ok(true);
         }

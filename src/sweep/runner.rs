@@ -25,7 +25,12 @@ impl Shard {
 
     /// Parse `i/N` (0 ≤ i < N).
     pub fn parse(s: &str) -> Result<Shard> {
-        let bad = || Error::invalid("--shard", format!("\"{s}\": expected i/N with 0 ≤ i < N, e.g. 0/4"));
+        let bad = || {
+            Error::invalid(
+                "--shard",
+                format!("\"{s}\": expected i/N with 0 ≤ i < N, e.g. 0/4"),
+            )
+        };
         let (a, b) = s.split_once('/').ok_or_else(bad)?;
         let index: usize = a.trim().parse().map_err(|_| bad())?;
         let count: usize = b.trim().parse().map_err(|_| bad())?;
@@ -101,7 +106,12 @@ pub struct Failure {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// Total epochs of this shard and those already done (skipped or checkpointed).
-    Start { total_epochs: u64, done_epochs: u64, points: usize, to_run: usize },
+    Start {
+        total_epochs: u64,
+        done_epochs: u64,
+        points: usize,
+        to_run: usize,
+    },
     /// More epochs completed.
     Epochs(u64),
     /// A point finished (or failed).
@@ -158,7 +168,11 @@ pub fn run_sweep(grid: &Grid, out: &Path, opts: &Options, events: &(dyn Fn(Event
         return Err(Error::invalid("--jobs", "expected at least 1 worker"));
     }
     manifest::write_or_check(grid, out)?;
-    let mine: Vec<&Point> = grid.points.iter().filter(|p| opts.shard.contains(p.index)).collect();
+    let mine: Vec<&Point> = grid
+        .points
+        .iter()
+        .filter(|p| opts.shard.contains(p.index))
+        .collect();
     let mut report = Report {
         points: mine.len(),
         ..Report::default()
@@ -281,11 +295,17 @@ fn run_point(p: &Point, out: &Path, events: &(dyn Fn(Event) + Sync)) -> Result<(
         Err(e) => {
             let failure = Failure {
                 id: p.id.clone(),
-                kind: if matches!(e, Error::Diverged(_)) { "diverged" } else { "error" }.into(),
+                kind: if matches!(e, Error::Diverged(_)) {
+                    "diverged"
+                } else {
+                    "error"
+                }
+                .into(),
                 reason: format!("point {} ({}): {e}", p.id, describe(p)),
             };
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let text = serde_json::to_string_pretty(&failure).map_err(|e| Error::format(&failed, e.to_string()))?;
+            let text =
+                serde_json::to_string_pretty(&failure).map_err(|e| Error::format(&failed, e.to_string()))?;
             let tmp = dir.join("FAILED.json.tmp");
             std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
             std::fs::rename(&tmp, &failed).map_err(|e| Error::io(&failed, e))?;
@@ -298,7 +318,7 @@ fn run_point(p: &Point, out: &Path, events: &(dyn Fn(Event) + Sync)) -> Result<(
 pub fn describe(p: &Point) -> String {
     p.values
         .iter()
-        .map(|(k, v)| format!("{k} = {v}"))
+        .map(|(k, v)| format!("{k} = {}", super::grid::show(v)))
         .collect::<Vec<_>>()
         .join(", ")
 }

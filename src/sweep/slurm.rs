@@ -124,7 +124,8 @@ pub fn write_scripts(o: &SlurmOptions) -> Result<Scripts> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).map_err(|e| Error::io(p, e))?;
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| Error::io(p, e))?;
         }
     }
     Ok(s)
