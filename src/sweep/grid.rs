@@ -212,7 +212,8 @@ fn set_path(root: &mut Value, path: &str, value: Value) -> std::result::Result<(
             .as_table_mut()
             .ok_or_else(|| format!("\"{}\" is not a section", parts[..i].join(".")))?;
         let last = i + 1 == parts.len();
-        if !table.contains_key(*part) && !(last && OPTIONAL.contains(&path)) {
+        let known = table.contains_key(*part) || (last && OPTIONAL.contains(&path));
+        if !known {
             return Err("unknown config path (see the run config keys in README.md)".into());
         }
         if last {
