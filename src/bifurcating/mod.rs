@@ -12,7 +12,8 @@
 //! * [`schedule`]: parameter schedules (§7.1, §10.1);
 //! * [`ode`]: Dormand–Prince 5(4) with events, Euler–Maruyama;
 //! * [`scenario`]: TOML scenarios, simulation runs, the Figure-1 demo (§7);
-//! * [`data`]: the vendored krumsiek11 table and the optional Guo 2010 loader (§9).
+//! * [`data`]: the vendored krumsiek11 table and the optional Guo 2010 loader (§9);
+//! * [`rdata`]: a reader for R's XDR serialisation (`.rda`), used by the Guo loader (§9.2).
 
 pub mod bifurcation;
 pub mod critical;
@@ -23,5 +24,6 @@ pub mod ode;
 pub mod patterns;
 pub mod polynomial;
 pub mod potentials;
+pub mod rdata;
 pub mod scenario;
 pub mod schedule;

@@ -1,6 +1,7 @@
 //! Simulation scenarios (TOML), their runs and outputs (spec §7, §10.1–10.2): network (reduced or
 //! full N) or landscape (gradient / Langevin) dynamics under a schedule, with events.
 
+use super::data::{Guo, GuoVariant, Krumsiek11};
 use super::network::{Convention, Embedding, Network, anchors_from_minima};
 use super::ode::{self, DpOptions, Event, EventHit, Noise};
 use super::patterns::{self, Normalisation, Patterns};
@@ -99,7 +100,7 @@ impl Default for NetworkSpec {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatternSpec {
-    /// hadamard | random | correlated | krumsiek11 | npy.
+    /// hadamard | random | correlated | krumsiek11 | guo | guo-norm | npy.
     pub kind: String,
     /// N (hadamard, random, correlated).
     pub n: Option<usize>,
@@ -108,15 +109,31 @@ pub struct PatternSpec {
     pub seed: u64,
     /// Fraction copied from pattern 0 (correlated).
     pub fraction: Option<f64>,
-    /// .npy file (N×P) for kind = npy.
+    /// .npy file (N×P) for kind = npy; for guo / guo-norm the .rda file (default: destiny's
+    /// installed guo.rda / guo_norm.rda, see [`Guo::default_path`]).
     pub path: Option<String>,
-    /// Classes in pattern order for krumsiek11 (default ["progenitor", "Mo", "Neu"]).
+    /// Classes in pattern order for krumsiek11 (default ["progenitor", "Mo", "Neu"]) and guo
+    /// (lineages ICM, PrE, EPI, TE or stages 2C … 64C; default ["ICM", "PrE", "EPI"], §8.3).
     pub classes: Option<Vec<String>>,
-    /// none | z-score | unit-rms (default z-score for krumsiek11, none otherwise).
+    /// none | z-score | unit-rms (default z-score for krumsiek11 and guo, none otherwise).
     pub normalise: Option<Normalisation>,
 }
 
 impl PatternSpec {
+    /// The classes of a labelled data kind (krumsiek11, guo, guo-norm), defaults filled in;
+    /// None for other kinds.
+    pub fn data_classes(&self) -> Option<Vec<String>> {
+        let default: &[&str] = match self.kind.as_str() {
+            "krumsiek11" => &["progenitor", "Mo", "Neu"],
+            "guo" | "guo-norm" => &["ICM", "PrE", "EPI"],
+            _ => return None,
+        };
+        Some(
+            self.classes
+                .clone()
+                .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect()),
+        )
+    }
     /// Build the pattern set for P patterns.
     pub fn build(&self, p: usize) -> Result<Patterns> {
         let need_n = || {
@@ -128,14 +145,20 @@ impl PatternSpec {
             "random" => patterns::random_binary(need_n()?, p, self.seed),
             "correlated" => patterns::correlated(need_n()?, p, self.fraction.unwrap_or(0.5), self.seed)?,
             "krumsiek11" => {
-                let d = super::data::Krumsiek11::embedded()?;
-                let classes = self.classes.clone().unwrap_or_else(|| {
-                    ["progenitor", "Mo", "Neu"]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect()
-                });
-                d.class_means(&classes)?
+                let classes = self.data_classes().unwrap_or_default();
+                Krumsiek11::embedded()?.class_means(&classes)?
+            }
+            "guo" | "guo-norm" => {
+                let variant = if self.kind == "guo" {
+                    GuoVariant::Raw
+                } else {
+                    GuoVariant::Normalised
+                };
+                let d = match &self.path {
+                    Some(p) => Guo::from_file(Path::new(p), variant)?,
+                    None => Guo::installed(variant)?,
+                };
+                d.class_means(&self.data_classes().unwrap_or_default())?
             }
             "npy" => {
                 let path = self
@@ -147,7 +170,9 @@ impl PatternSpec {
             k => {
                 return Err(Error::invalid(
                     "patterns.kind",
-                    format!("unknown '{k}'; use hadamard, random, correlated, krumsiek11 or npy"),
+                    format!(
+                        "unknown '{k}'; use hadamard, random, correlated, krumsiek11, guo, guo-norm or npy"
+                    ),
                 ));
             }
         };
@@ -158,7 +183,7 @@ impl PatternSpec {
                 &[xi.nrows(), xi.ncols()],
             ));
         }
-        let norm = self.normalise.unwrap_or(if self.kind == "krumsiek11" {
+        let norm = self.normalise.unwrap_or(if self.data_classes().is_some() {
             Normalisation::ZScore
         } else {
             Normalisation::None

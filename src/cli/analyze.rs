@@ -1,10 +1,62 @@
-//! (being written)
+//! `waddington analyze RUN_DIR [RUN_DIR ...]`: the Waddington analysis of run folders
+//! (outputs documented in `docs/landscape.md`).
 
-/// Arguments.
+use std::path::PathBuf;
+use waddington::landscape::{self, Options, Tolerance};
+
+/// Arguments of `analyze`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Run folders (config.toml, samples.npy, targets.npy, trajectory.npz).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Clade tolerance as an absolute RMS pixel distance (default: 10 η, η the run's rate).
+    #[arg(long, conflicts_with = "tolerance_steps")]
+    pub tolerance: Option<f64>,
+    /// Clade tolerance in update steps: τ = STEPS · η (default 10).
+    #[arg(long)]
+    pub tolerance_steps: Option<f64>,
+    /// First recorded epoch from which clades are followed.
+    #[arg(long, default_value_t = 0)]
+    pub start_epoch: usize,
+    /// Output folder: for one run, replaces RUN_DIR/analysis; for several runs (required), the
+    /// folder of the ensemble summary (each run still gets RUN_DIR/analysis).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace existing analysis outputs.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Frames read and processed together.
+    #[arg(long, default_value_t = 32)]
+    pub chunk: usize,
+}
 
 /// Run the subcommand.
-pub fn run(_a: Args) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is not available yet")
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let mut options = Options {
+        start_epoch: a.start_epoch,
+        chunk: a.chunk,
+        ..Options::default()
+    };
+    if let Some(t) = a.tolerance {
+        options.tolerance = Tolerance::Absolute(t);
+    } else if let Some(s) = a.tolerance_steps {
+        options.tolerance = Tolerance::Steps(s);
+    }
+    if a.runs.len() == 1 {
+        let an = landscape::io::analyze_and_write(&a.runs[0], &options, a.out.as_deref(), a.overwrite)?;
+        print!("{}", an.report());
+        let out = a.out.clone().unwrap_or_else(|| a.runs[0].join("analysis"));
+        println!("wrote {}", out.display());
+    } else {
+        let Some(out) = a.out else {
+            anyhow::bail!(
+                "--out DIR is required when several run folders are analysed (the ensemble summary goes there)"
+            );
+        };
+        let e = landscape::io::analyze_ensemble(&a.runs, &options, &out, a.overwrite)?;
+        print!("{}", landscape::io::ensemble_report(&e));
+        println!("wrote {} and RUN_DIR/analysis for every run", out.display());
+    }
+    Ok(())
 }

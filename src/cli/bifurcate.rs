@@ -138,10 +138,26 @@ pub enum Command {
         #[arg(long)]
         beta: Option<f64>,
     },
-    /// Build patterns of a scenario (or krumsiek11) and print C and g as JSON.
+    /// Build patterns of a scenario (or class means of a data set) and print C and g as JSON.
     Patterns {
-        /// Scenario TOML with a [patterns] section; default: krumsiek11 progenitor/Mo/Neu z-scored.
+        /// Scenario TOML with a [patterns] section; default: --data (krumsiek11 progenitor/Mo/Neu).
+        #[arg(conflicts_with_all = ["data", "classes", "rda", "normalise"])]
         scenario: Option<PathBuf>,
+        /// Data set: krumsiek11 (vendored), guo or guo-norm (Guo 2010, needs Debian's
+        /// r-bioc-destiny or --rda).
+        #[arg(long, default_value = "krumsiek11")]
+        data: String,
+        /// Classes in pattern order, comma separated (krumsiek11: progenitor, Mo, Neu, Ery, Mk;
+        /// guo: ICM, PrE, EPI, TE or stages 2C … 64C). Default: progenitor,Mo,Neu / ICM,PrE,EPI.
+        #[arg(long, value_delimiter = ',')]
+        classes: Option<Vec<String>>,
+        /// The guo.rda / guo_norm.rda file (default: destiny's installed copy, or the folder in
+        /// $WADDINGTON_DESTINY_DATA).
+        #[arg(long)]
+        rda: Option<PathBuf>,
+        /// Per-pattern normalisation: none, z-score (default), unit-rms.
+        #[arg(long)]
+        normalise: Option<String>,
     },
     /// Simulate a scenario (network reduced/full or landscape; schedule; noise) and write
     /// t.npy, m.npy, z.npy, theta.npy, x.npy, events.json, summary.json.
@@ -186,7 +202,13 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             params,
             beta,
         } => equilibria(scenario, params, beta),
-        Command::Patterns { scenario } => patterns(scenario),
+        Command::Patterns {
+            scenario,
+            data,
+            classes,
+            rda,
+            normalise,
+        } => patterns(scenario, data, classes, rda, normalise),
         Command::Simulate { scenario, out } => simulate(&scenario, &out),
         Command::Demo { beta, out, json } => demo(beta, out, json),
     }
@@ -364,28 +386,44 @@ fn equilibria(path: Option<PathBuf>, params: Vec<(String, f64)>, beta: Option<f6
     Ok(())
 }
 
-fn patterns(path: Option<PathBuf>) -> anyhow::Result<()> {
+fn patterns(
+    path: Option<PathBuf>,
+    data: String,
+    classes: Option<Vec<String>>,
+    rda: Option<PathBuf>,
+    normalise: Option<String>,
+) -> anyhow::Result<()> {
     let spec = match path {
         Some(p) => Scenario::from_file(&p)?
             .patterns
             .context("the scenario has no [patterns] section")?,
-        None => scenario::PatternSpec {
-            kind: "krumsiek11".into(),
-            n: None,
-            seed: 0,
-            fraction: None,
-            path: None,
-            classes: None,
-            normalise: None,
-        },
+        None => {
+            if !matches!(data.as_str(), "krumsiek11" | "guo" | "guo-norm") {
+                anyhow::bail!("--data: unknown '{data}'; use krumsiek11, guo or guo-norm");
+            }
+            let normalise = normalise
+                .map(|n| {
+                    serde_json::from_value(serde_json::Value::String(n.clone()))
+                        .with_context(|| format!("--normalise: '{n}'; use none, z-score or unit-rms"))
+                })
+                .transpose()?;
+            scenario::PatternSpec {
+                kind: data,
+                n: None,
+                seed: 0,
+                fraction: None,
+                path: rda.map(|p| p.to_string_lossy().into_owned()),
+                classes,
+                normalise,
+            }
+        }
     };
-    let p = match spec.kind.as_str() {
-        "krumsiek11" => spec.classes.as_ref().map_or(3, |c| c.len()),
-        _ => 3,
-    };
+    let classes = spec.data_classes();
+    let p = classes.as_ref().map_or(3, |c| c.len());
     let pt = spec.build(p)?;
     let rows = |a: &ndarray::Array2<f64>| a.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>();
     let out = serde_json::json!({
+        "kind": spec.kind, "classes": classes,
         "n": pt.n(), "p": pt.p(), "C": rows(&pt.c), "g": rows(&pt.g),
         "condition": pt.condition, "ridge": pt.ridge,
     });

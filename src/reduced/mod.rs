@@ -1,1 +1,22 @@
-//! (being written)
+//! The reduced two-memory / two-digit theory (spec §5): the normalised flow of one memory
+//! M = αA + βB with label ℓ on the diamond |α| + |β| ≤ 1, its nullclines, fixed points and their
+//! stability, continuation of fixed-point branches in n or T with fold detection, fold curves in
+//! (n, T), the feature-to-prototype transition line, and the small-deviation split analysis.
+//!
+//! Entry points: [`TwoMemory`] (the system and its discrete map), [`fixed_points::fixed_points`],
+//! [`continuation::diagram`], [`continuation::fold_curves`], [`nullclines::nullcline`],
+//! [`transition::transition_temperature`], [`transition::compute`], [`splitting::analyse`],
+//! [`span::SpanNetwork`] (several explicit memories in the span of the pair).
+
+pub mod continuation;
+pub mod fixed_points;
+pub mod nullclines;
+pub mod numerics;
+pub mod output;
+pub mod span;
+pub mod splitting;
+pub mod transition;
+pub mod two_memory;
+
+pub use fixed_points::{FixedPoint, LabelState, Stability};
+pub use two_memory::{Boundary, Control, LossPower, PairDots, State, TwoMemory};

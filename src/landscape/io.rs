@@ -1,0 +1,564 @@
+//! Run folders in, `analysis/` folders out.
+//!
+//! A run folder holds `config.toml` (the resolved [`RunConfig`]), `samples.npy` (P×D), `targets.npy`
+//! (P×10, ±1) and `trajectory.npz` with `epochs` (E, int), `memories` (E×K×D f64) and `labels`
+//! (E×K×10 f64). `memories` is streamed from the archive a few frames at a time (an every-epoch
+//! trajectory of 3 500 epochs is 2.2 GB), so memory use is bounded by the chunk size plus the
+//! outputs.
+
+use super::{Analysis, Analyzer, Options, Recognizer};
+use crate::config::RunConfig;
+use crate::error::{Error, Result};
+use crate::npy;
+use ndarray::{Array1, Array2, Array3, Axis, Ix3};
+use ndarray_npy::NpzWriter;
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The header of a `.npy` array: shape and whether it is little-endian float64 in C order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyHeader {
+    /// The array shape.
+    pub shape: Vec<usize>,
+}
+
+/// Parse a `.npy` header from `r` (positioned at the magic string), leaving `r` at the data.
+/// Only little-endian float64 (`<f8`) in C order is accepted.
+pub fn read_npy_header(r: &mut impl Read, what: &Path) -> Result<NpyHeader> {
+    let bad = |m: &str| Error::format(what, m.to_string());
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic).map_err(|e| Error::io(what, e))?;
+    if &magic[..6] != b"\x93NUMPY" {
+        return Err(bad("not a .npy array (bad magic)"));
+    }
+    let len = if magic[6] == 1 {
+        let mut b = [0u8; 2];
+        r.read_exact(&mut b).map_err(|e| Error::io(what, e))?;
+        u16::from_le_bytes(b) as usize
+    } else {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b).map_err(|e| Error::io(what, e))?;
+        u32::from_le_bytes(b) as usize
+    };
+    let mut h = vec![0u8; len];
+    r.read_exact(&mut h).map_err(|e| Error::io(what, e))?;
+    let h = String::from_utf8_lossy(&h);
+    let descr_ok = h.contains("'descr': '<f8'") || h.contains("\"descr\": \"<f8\"");
+    if !descr_ok {
+        return Err(bad(&format!(
+            "expected little-endian float64 ('<f8'), header is {h}"
+        )));
+    }
+    if h.contains("'fortran_order': True") {
+        return Err(bad("Fortran-ordered arrays are not supported; expected C order"));
+    }
+    let start = h
+        .find("'shape': (")
+        .ok_or_else(|| bad("no shape in the .npy header"))?
+        + 10;
+    let end = start
+        + h[start..]
+            .find(')')
+            .ok_or_else(|| bad("malformed shape in the .npy header"))?;
+    let shape = h[start..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(&format!("malformed shape entry `{s}`")))
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    Ok(NpyHeader { shape })
+}
+
+fn open_member(path: &Path, name: &str) -> Result<(zip::ZipArchive<BufReader<File>>, String)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let archive = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| Error::format(path, format!("not an .npz archive: {e}")))?;
+    let entry = [format!("{name}.npy"), name.to_string()]
+        .into_iter()
+        .find(|n| archive.index_for_name(n).is_some())
+        .ok_or_else(|| Error::format(path, format!("array `{name}` is missing")))?;
+    Ok((archive, entry))
+}
+
+/// Stream the E×K×D float64 member `name` of the `.npz` archive at `path` in chunks of up to
+/// `chunk` frames: `f(first_frame, frames)` is called with F×K×D arrays in order. Works for
+/// stored and deflated members; only one chunk is in memory at a time. Returns (E, K, D).
+pub fn stream_frames(
+    path: &Path,
+    name: &str,
+    chunk: usize,
+    mut f: impl FnMut(usize, Array3<f64>) -> Result<()>,
+) -> Result<(usize, usize, usize)> {
+    let (mut archive, entry) = open_member(path, name)?;
+    let what = path.join(&entry);
+    let mut r = archive
+        .by_name(&entry)
+        .map_err(|e| Error::format(path, format!("array `{name}`: {e}")))?;
+    let header = read_npy_header(&mut r, &what)?;
+    let [e, k, d] = header.shape[..] else {
+        return Err(Error::shape(
+            format!("`{name}` in {}", path.display()),
+            "(E, K, D)",
+            &header.shape,
+        ));
+    };
+    let chunk = chunk.max(1);
+    let mut bytes = vec![0u8; chunk * k * d * 8];
+    let mut start = 0;
+    while start < e {
+        let n = chunk.min(e - start);
+        let buf = &mut bytes[..n * k * d * 8];
+        r.read_exact(buf)
+            .map_err(|err| Error::format(&what, format!("truncated array (frame {start} of {e}): {err}")))?;
+        let data: Vec<f64> = buf
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect();
+        let a =
+            Array3::from_shape_vec((n, k, d), data).map_err(|err| Error::format(&what, err.to_string()))?;
+        npy::check_finite(
+            &a,
+            &format!("{name} ({}), frames {start}..{}", what.display(), start + n),
+        )?;
+        f(start, a)?;
+        start += n;
+    }
+    Ok((e, k, d))
+}
+
+/// The shape of the `.npy` member `name` of an `.npz` archive (reads only its header).
+pub fn member_shape(path: &Path, name: &str) -> Result<Vec<usize>> {
+    let (mut archive, entry) = open_member(path, name)?;
+    let mut r = archive
+        .by_name(&entry)
+        .map_err(|e| Error::format(path, format!("array `{name}`: {e}")))?;
+    Ok(read_npy_header(&mut r, &path.join(&entry))?.shape)
+}
+
+/// The pieces of a run folder the analysis needs.
+#[derive(Debug, Clone)]
+pub struct RunFolder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its resolved config.
+    pub config: RunConfig,
+    /// Training samples (P×D).
+    pub samples: Array2<f64>,
+    /// Class of every sample.
+    pub digits: Vec<usize>,
+    /// Recorded epochs (E).
+    pub epochs: Vec<usize>,
+    /// Labels (E×K×10).
+    pub labels: Array3<f64>,
+}
+
+impl RunFolder {
+    /// Read `config.toml`, `samples.npy`, `targets.npy` and the small arrays of `trajectory.npz`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let config = RunConfig::from_file(&dir.join("config.toml"))?;
+        let samples = npy::read_matrix(&dir.join("samples.npy"), "training samples")?;
+        let targets = npy::read_matrix(&dir.join("targets.npy"), "targets")?;
+        if targets.nrows() != samples.nrows() || targets.ncols() != crate::data::CLASSES {
+            return Err(Error::shape(
+                format!("targets ({})", dir.join("targets.npy").display()),
+                format!(
+                    "({}, {}) (one ±1 row per sample)",
+                    samples.nrows(),
+                    crate::data::CLASSES
+                ),
+                targets.shape(),
+            ));
+        }
+        let digits = crate::data::digits_from_targets(&targets);
+        let tpath = dir.join("trajectory.npz");
+        let mut npz = npy::open_npz(&tpath)?;
+        let epochs: Vec<usize> = npy::npz_int(&mut npz, &tpath, "epochs")?
+            .iter()
+            .map(|&e| {
+                usize::try_from(e).map_err(|_| {
+                    Error::invalid("epochs", format!("negative epoch {e} in {}", tpath.display()))
+                })
+            })
+            .collect::<Result<_>>()?;
+        let labels = npy::npz_f64(&mut npz, &tpath, "labels")?
+            .into_dimensionality::<Ix3>()
+            .map_err(|e| Error::format(&tpath, format!("`labels` must be (E, K, 10): {e}")))?;
+        if labels.dim().0 != epochs.len() || labels.dim().2 != crate::data::CLASSES {
+            return Err(Error::shape(
+                format!("labels ({})", tpath.display()),
+                format!("({}, K, {})", epochs.len(), crate::data::CLASSES),
+                labels.shape(),
+            ));
+        }
+        Ok(RunFolder {
+            dir: dir.to_path_buf(),
+            config,
+            samples,
+            digits,
+            epochs,
+            labels,
+        })
+    }
+
+    /// The recognizer of this run's model.
+    pub fn recognizer(&self) -> Recognizer {
+        Recognizer {
+            form: self.config.model.form,
+            params: self.config.params(),
+        }
+    }
+}
+
+/// Analyse a run folder (memories streamed in chunks of `options.chunk` frames).
+pub fn analyze_run_dir(dir: &Path, options: &Options) -> Result<Analysis> {
+    let run = RunFolder::open(dir)?;
+    let tpath = dir.join("trajectory.npz");
+    let shape = member_shape(&tpath, "memories")?;
+    let (k, d) = (run.labels.dim().1, run.samples.ncols());
+    if shape != [run.epochs.len(), k, d] {
+        return Err(Error::shape(
+            format!("memories ({})", tpath.display()),
+            format!(
+                "({}, {k}, {d}) matching `epochs`, `labels` and samples.npy",
+                run.epochs.len()
+            ),
+            &shape,
+        ));
+    }
+    let tol = options.tolerance.resolve(run.config.train.rate);
+    let mut an = Analyzer::new(
+        run.samples.view(),
+        &run.digits,
+        Some(run.recognizer()),
+        tol,
+        options.clone(),
+    )?;
+    stream_frames(&tpath, "memories", options.chunk, |start, chunk| {
+        let f = chunk.len_of(Axis(0));
+        let labels = run.labels.slice(ndarray::s![start..start + f, .., ..]);
+        an.push_chunk(&run.epochs[start..start + f], chunk.view(), labels)
+    })?;
+    an.finish()
+}
+
+/// `summary.json` of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary<'a> {
+    /// Crate version.
+    pub version: &'static str,
+    /// Recorded epochs analysed (first, last, count).
+    pub epochs: (usize, usize, usize),
+    /// Number of memories K and samples P.
+    pub memories: usize,
+    /// Number of training samples P.
+    pub samples: usize,
+    /// Learning order.
+    pub learning_order: &'a [super::ClassOrder],
+    /// Splits of the tree.
+    pub splits: &'a [super::tree::SplitRecord],
+    /// Clade tolerance (RMS pixel distance).
+    pub tolerance: f64,
+    /// Largest RMS distance between two memories at the first record.
+    pub initial_spread: f64,
+    /// Re-approaches of separated clades (pairs × records closer than τ in different clades).
+    pub rejoins: usize,
+    /// Final-state metrics.
+    pub final_state: FinalState,
+    /// Canalisation per class.
+    pub canalisation: Vec<ClassCanalisation>,
+}
+
+/// Final-state metrics (spec §6.2).
+#[derive(Debug, Clone, Serialize)]
+pub struct FinalState {
+    /// Epoch of the last record.
+    pub epoch: usize,
+    /// Mean / std over memories of max_p |α|.
+    pub max_alpha_mean: f64,
+    /// Standard deviation of max-α over memories.
+    pub max_alpha_std: f64,
+    /// Mean reconstruction count.
+    pub reconstruction_count_mean: f64,
+    /// Standard deviation of the reconstruction count.
+    pub reconstruction_count_std: f64,
+    /// Tolerance of the reconstruction count (L1).
+    pub reconstruction_tolerance: f64,
+    /// Mean number of labels ≥ 0.99 (membership threshold) per memory.
+    pub labels_above_threshold_per_memory: f64,
+    /// Memories per final identity (dominant label), 10 values.
+    pub identity_counts: Vec<usize>,
+    /// Recognised training samples per class at the last record (null without a model).
+    pub recognition: Option<Vec<i64>>,
+}
+
+/// Canalisation of one final identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassCanalisation {
+    /// The class.
+    #[serde(rename = "class")]
+    pub class: usize,
+    /// Memories ending with this identity.
+    pub memories: usize,
+    /// Last epoch at which all of them shared one clade.
+    pub together_until_epoch: Option<usize>,
+    /// First epoch from which all of them were committed (their clades pure).
+    pub committed_epoch: Option<usize>,
+}
+
+fn mean_std(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let n = v.clone().count().max(1) as f64;
+    let m = v.clone().sum::<f64>() / n;
+    let var = v.map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    (m, var.sqrt())
+}
+
+impl Analysis {
+    /// The `summary.json` contents.
+    pub fn summary(&self) -> Summary<'_> {
+        let last = self.epochs.len() - 1;
+        let (ma, sa) = mean_std(self.max_alpha.row(last).to_vec().into_iter());
+        let (mr, sr) = mean_std(self.reconstruction_count.iter().map(|&c| c as f64));
+        let mut identity_counts = vec![0; crate::data::CLASSES];
+        for &f in &self.fate {
+            identity_counts[f] += 1;
+        }
+        Summary {
+            version: crate::VERSION,
+            epochs: (self.epochs[0], self.epochs[last], self.epochs.len()),
+            memories: self.fate.len(),
+            samples: self.alpha.dim().2,
+            learning_order: &self.learning_order,
+            splits: &self.tree.splits,
+            tolerance: self.tree.tolerance,
+            initial_spread: self.initial_spread,
+            rejoins: self.rejoins,
+            final_state: FinalState {
+                epoch: self.epochs[last],
+                max_alpha_mean: ma,
+                max_alpha_std: sa,
+                reconstruction_count_mean: mr,
+                reconstruction_count_std: sr,
+                reconstruction_tolerance: self.reconstruction_tolerance,
+                labels_above_threshold_per_memory: self.final_membership_mean(),
+                recognition: self.recognition.as_ref().map(|r| r.row(last).to_vec()),
+                identity_counts: identity_counts.clone(),
+            },
+            canalisation: (0..crate::data::CLASSES)
+                .filter(|&c| identity_counts[c] > 0)
+                .map(|c| ClassCanalisation {
+                    class: c,
+                    memories: identity_counts[c],
+                    together_until_epoch: self.together_until_epoch[c],
+                    committed_epoch: self.committed_epoch[c],
+                })
+                .collect(),
+        }
+    }
+}
+
+fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
+    v.iter().map(|x| x.map_or(-1, |e| e as i64)).collect()
+}
+
+fn add<S, D>(
+    w: &mut NpzWriter<std::io::BufWriter<File>>,
+    path: &Path,
+    name: &str,
+    a: &ndarray::ArrayBase<S, D>,
+) -> Result<()>
+where
+    S: ndarray::Data,
+    S::Elem: ndarray_npy::WritableElement,
+    D: ndarray::Dimension,
+{
+    w.add_array(name, a)
+        .map_err(|e| Error::format(path, format!("writing `{name}` failed: {e}")))
+}
+
+/// Write `summary.json`, `landscape.npz`, `tree.json`, `tree.nwk`, `tree.csv` into `out`
+/// (created if needed). Refuses to overwrite an existing `summary.json` unless `overwrite`.
+pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
+    let summary_path = out.join("summary.json");
+    if summary_path.exists() && !overwrite {
+        return Err(Error::Exists {
+            path: out.to_path_buf(),
+            message: "already holds an analysis (summary.json); pass --overwrite to replace it".into(),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let npz_path = out.join("landscape.npz");
+    let mut w = npy::create_npz(&npz_path)?;
+    let epochs: Array1<i64> = a.epochs.iter().map(|&e| e as i64).collect();
+    add(&mut w, &npz_path, "epochs", &epochs)?;
+    add(&mut w, &npz_path, "alpha", &a.alpha)?;
+    add(&mut w, &npz_path, "alpha_class", &a.alpha_class)?;
+    add(&mut w, &npz_path, "max_alpha", &a.max_alpha)?;
+    add(&mut w, &npz_path, "identity", &a.identity)?;
+    add(&mut w, &npz_path, "membership", &a.membership)?;
+    if let Some(r) = &a.recognition {
+        add(&mut w, &npz_path, "recognition", r)?;
+    }
+    let rc: Array1<i64> = a.reconstruction_count.iter().map(|&c| c as i64).collect();
+    add(&mut w, &npz_path, "reconstruction_count", &rc)?;
+    add(
+        &mut w,
+        &npz_path,
+        "reconstruction_tolerance",
+        &ndarray::arr0(a.reconstruction_tolerance),
+    )?;
+    add(&mut w, &npz_path, "clade", &a.clade)?;
+    add(
+        &mut w,
+        &npz_path,
+        "fate",
+        &a.fate.iter().map(|&f| f as i64).collect::<Array1<i64>>(),
+    )?;
+    add(&mut w, &npz_path, "deviation_from_mean", &a.deviation_from_mean)?;
+    add(&mut w, &npz_path, "global_dispersion", &a.global_dispersion)?;
+    add(
+        &mut w,
+        &npz_path,
+        "within_clade_dispersion",
+        &a.within_clade_dispersion,
+    )?;
+    add(&mut w, &npz_path, "participation_ratio", &a.participation_ratio)?;
+    add(&mut w, &npz_path, "together", &a.together)?;
+    add(&mut w, &npz_path, "mixed", &a.mixed)?;
+    add(
+        &mut w,
+        &npz_path,
+        "commitment_epoch",
+        &opt_i64(&a.commitment_epoch),
+    )?;
+    add(&mut w, &npz_path, "node_memory_start", &a.node_memory_start)?;
+    add(&mut w, &npz_path, "node_memory_end", &a.node_memory_end)?;
+    let fates = Array2::from_shape_fn((a.tree.nodes.len(), crate::data::CLASSES), |(i, c)| {
+        a.tree.nodes[i].fate[c]
+    });
+    add(&mut w, &npz_path, "node_fate", &fates)?;
+    w.finish()
+        .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    let write_text = |name: &str, text: String| -> Result<()> {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+    };
+    let json = |v: &dyn erased::Json| v.to_json();
+    write_text("tree.json", json(&a.tree))?;
+    write_text("tree.nwk", a.tree.newick())?;
+    write_text("tree.csv", a.tree.dendrogram_csv())?;
+    write_text("report.txt", a.report())?;
+    write_text("summary.json", json(&a.summary()))?;
+    Ok(())
+}
+
+mod erased {
+    /// Pretty JSON of any serialisable value.
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        }
+    }
+}
+
+/// Analyse the run folder `dir` and write its outputs into `out` (default `dir/analysis`).
+pub fn analyze_and_write(
+    dir: &Path,
+    options: &Options,
+    out: Option<&Path>,
+    overwrite: bool,
+) -> Result<Analysis> {
+    let out = out.map_or_else(|| dir.join("analysis"), Path::to_path_buf);
+    if out.join("summary.json").exists() && !overwrite {
+        return Err(Error::Exists {
+            path: out,
+            message: "already holds an analysis (summary.json); pass --overwrite to replace it".into(),
+        });
+    }
+    let a = analyze_run_dir(dir, options)?;
+    write_analysis(&a, &out, overwrite)?;
+    Ok(a)
+}
+
+/// Analyse several run folders (each written to its own `analysis/`), then write the ensemble
+/// statistics into `out`: `ensemble.json` ([`super::ensemble::Ensemble`]) and `ensemble.npz`
+/// (`common_epochs` (T), `fate_given_state` (T×10×10), `kendall_tau` (R×R), `tree_agreement` (R×R)).
+pub fn analyze_ensemble(
+    dirs: &[PathBuf],
+    options: &Options,
+    out: &Path,
+    overwrite: bool,
+) -> Result<super::ensemble::Ensemble> {
+    let json_path = out.join("ensemble.json");
+    if json_path.exists() && !overwrite {
+        return Err(Error::Exists {
+            path: out.to_path_buf(),
+            message: "already holds an ensemble analysis (ensemble.json); pass --overwrite to replace it"
+                .into(),
+        });
+    }
+    let mut digests = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        let a = analyze_and_write(d, options, None, overwrite)?;
+        digests.push(super::ensemble::RunDigest::new(d.display().to_string(), &a));
+    }
+    let (ens, fates) = super::ensemble::ensemble(&digests)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let npz_path = out.join("ensemble.npz");
+    let mut w = npy::create_npz(&npz_path)?;
+    let ce: Array1<i64> = ens.common_epochs.iter().map(|&e| e as i64).collect();
+    add(&mut w, &npz_path, "common_epochs", &ce)?;
+    add(&mut w, &npz_path, "fate_given_state", &fates)?;
+    let r = ens.runs.len();
+    let sq = |m: &Vec<Vec<f64>>| Array2::from_shape_fn((r, r), |(i, j)| m[i][j]);
+    add(&mut w, &npz_path, "kendall_tau", &sq(&ens.kendall_tau))?;
+    add(&mut w, &npz_path, "tree_agreement", &sq(&ens.tree_agreement))?;
+    w.finish()
+        .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    let text = serde_json::to_string_pretty(&ens).map_err(|e| Error::format(&json_path, e.to_string()))?;
+    std::fs::write(&json_path, text).map_err(|e| Error::io(&json_path, e))?;
+    Ok(ens)
+}
+
+/// For `waddington demo`: analyse the run folder with default options, write `dir/analysis/`
+/// (replacing an earlier analysis) and return the printable report (learning order table and the
+/// split tree as indented text).
+pub fn demo_report(dir: &Path) -> Result<String> {
+    let a = analyze_and_write(dir, &Options::default(), None, true)?;
+    Ok(a.report())
+}
+
+/// A printable ensemble report (classes by mean rank, Kendall τ, tree agreement).
+pub fn ensemble_report(e: &super::ensemble::Ensemble) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Ensemble of {} runs: learning order by mean rank",
+        e.runs.len()
+    );
+    let _ = writeln!(out, "  class  mean rank ± sd   mean learned epoch  never learned");
+    for c in &e.learning_order {
+        let le = c.mean_learned_epoch.map_or("-".into(), |m| {
+            format!("{m:.0} ± {:.0}", c.sd_learned_epoch.unwrap_or(0.0))
+        });
+        let _ = writeln!(
+            out,
+            "  {:>5}  {:>5.2} ± {:<5.2}  {:>18}  {:>13}",
+            c.class, c.mean_rank, c.sd_rank, le, c.never_learned
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Mean Kendall τ between runs: {:.3}; mean split-tree agreement: {:.3}",
+        e.mean_kendall_tau, e.mean_tree_agreement
+    );
+    out
+}

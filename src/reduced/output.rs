@@ -1,0 +1,197 @@
+//! Writing reduced-theory results: JSON summaries and `.npz` arrays (documented in docs/reduced.md).
+
+use super::continuation::Diagram;
+use super::fixed_points::FixedPoint;
+use super::nullclines::Nullcline;
+use crate::error::{Error, Result};
+use ndarray::{Array1, Array2};
+use std::path::{Path, PathBuf};
+
+/// Refuse to overwrite existing outputs unless `force`; create the folder.
+pub fn prepare(dir: &Path, files: &[&str], force: bool) -> Result<()> {
+    for f in files {
+        let p = dir.join(f);
+        if p.exists() && !force {
+            return Err(Error::Exists {
+                path: p,
+                message: "already exists (pass --force to overwrite)".into(),
+            });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Write a serialisable value as pretty JSON.
+pub fn write_json<T: serde::Serialize>(path: &Path, v: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| Error::format(path, e.to_string()))?;
+    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+}
+
+fn npz_err(path: &Path) -> impl Fn(ndarray_npy::WriteNpzError) -> Error + '_ {
+    move |e| Error::format(path, e.to_string())
+}
+
+/// Columns of a list of fixed points: (n, T, s, α, β, ℓ, label code, stability code, eigenvalues).
+struct Columns {
+    n: Vec<f64>,
+    t: Vec<f64>,
+    s: Vec<f64>,
+    alpha: Vec<f64>,
+    beta: Vec<f64>,
+    ell: Vec<f64>,
+    label: Vec<i64>,
+    stability: Vec<i64>,
+    eig: Vec<f64>,
+}
+
+fn columns<'a>(fps: impl Iterator<Item = &'a FixedPoint>) -> Columns {
+    let mut c = Columns {
+        n: vec![],
+        t: vec![],
+        s: vec![],
+        alpha: vec![],
+        beta: vec![],
+        ell: vec![],
+        label: vec![],
+        stability: vec![],
+        eig: vec![],
+    };
+    for f in fps {
+        c.n.push(f.n);
+        c.t.push(f.temperature);
+        c.s.push(f.s);
+        c.alpha.push(f.alpha);
+        c.beta.push(f.beta);
+        c.ell.push(f.ell);
+        c.label.push(f.label.code());
+        c.stability.push(f.stability.code());
+        for k in 0..2 {
+            let (re, im) = if k < f.eigen_count {
+                (f.eigenvalues[k][0], f.eigenvalues[k][1])
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            c.eig.push(re);
+            c.eig.push(im);
+        }
+    }
+    c
+}
+
+fn write_columns<W: std::io::Write + std::io::Seek>(
+    npz: &mut ndarray_npy::NpzWriter<W>,
+    path: &Path,
+    c: Columns,
+) -> Result<()> {
+    let p = c.n.len();
+    let e = npz_err(path);
+    npz.add_array("n", &Array1::from(c.n)).map_err(&e)?;
+    npz.add_array("temperature", &Array1::from(c.t)).map_err(&e)?;
+    npz.add_array("s", &Array1::from(c.s)).map_err(&e)?;
+    npz.add_array("alpha", &Array1::from(c.alpha)).map_err(&e)?;
+    npz.add_array("beta", &Array1::from(c.beta)).map_err(&e)?;
+    npz.add_array("ell", &Array1::from(c.ell)).map_err(&e)?;
+    npz.add_array("label_state", &Array1::from(c.label)).map_err(&e)?;
+    npz.add_array("stability", &Array1::from(c.stability))
+        .map_err(&e)?;
+    let eig = Array2::from_shape_vec((p, 4), c.eig).map_err(|e| Error::format(path, e.to_string()))?;
+    npz.add_array("eigenvalues", &eig).map_err(&e)?;
+    Ok(())
+}
+
+/// `diagram.json` (the whole [`Diagram`] plus `timing_s`) and `diagram.npz` (all branch points
+/// concatenated, `branch` = branch index; `folds` F×4 = (n, α, β, ℓ)).
+pub fn write_diagram(dir: &Path, d: &Diagram, timing_s: f64) -> Result<Vec<PathBuf>> {
+    let json = dir.join("diagram.json");
+    let mut v = serde_json::to_value(d).map_err(|e| Error::format(&json, e.to_string()))?;
+    v["timing_s"] = serde_json::json!(timing_s);
+    write_json(&json, &v)?;
+    let path = dir.join("diagram.npz");
+    let mut npz = crate::npy::create_npz(&path)?;
+    let branch: Vec<i64> = d
+        .branches
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| std::iter::repeat_n(i as i64, b.points.len()))
+        .collect();
+    npz.add_array("branch", &Array1::from(branch))
+        .map_err(npz_err(&path))?;
+    write_columns(
+        &mut npz,
+        &path,
+        columns(d.branches.iter().flat_map(|b| b.points.iter())),
+    )?;
+    let folds: Vec<f64> = d
+        .folds
+        .iter()
+        .flat_map(|f| [f.n, f.alpha, f.beta, f.ell])
+        .collect();
+    let folds =
+        Array2::from_shape_vec((d.folds.len(), 4), folds).map_err(|e| Error::format(&path, e.to_string()))?;
+    npz.add_array("folds", &folds).map_err(npz_err(&path))?;
+    npz.finish().map_err(npz_err(&path))?;
+    Ok(vec![json, path])
+}
+
+/// `fixed_points.json` (list) and `fixed_points.npz` (columns).
+pub fn write_fixed_points(dir: &Path, fps: &[FixedPoint]) -> Result<Vec<PathBuf>> {
+    let json = dir.join("fixed_points.json");
+    write_json(&json, &fps)?;
+    let path = dir.join("fixed_points.npz");
+    let mut npz = crate::npy::create_npz(&path)?;
+    write_columns(&mut npz, &path, columns(fps.iter()))?;
+    npz.finish().map_err(npz_err(&path))?;
+    Ok(vec![json, path])
+}
+
+/// `nullclines.json` (pieces) and `nullclines.npz`: `memory_points`/`label_points` (P×4: s, α, β, ℓ),
+/// `memory_piece`/`label_piece` (P,), `memory_outward`/`label_outward` (P,), the field grid
+/// `field_alpha` (A,), `field_ell` (L,), `alpha_dot`, `ell_dot`, `outward` (L×A).
+#[allow(clippy::too_many_arguments)]
+pub fn write_nullclines(
+    dir: &Path,
+    memory: &[Nullcline],
+    label: &[Nullcline],
+    alphas: &[f64],
+    ells: &[f64],
+    field: &(Array2<f64>, Array2<f64>, Array2<bool>),
+    meta: serde_json::Value,
+) -> Result<Vec<PathBuf>> {
+    let json = dir.join("nullclines.json");
+    write_json(
+        &json,
+        &serde_json::json!({"meta": meta, "memory": memory, "label": label}),
+    )?;
+    let path = dir.join("nullclines.npz");
+    let mut npz = crate::npy::create_npz(&path)?;
+    for (name, set) in [("memory", memory), ("label", label)] {
+        let mut pts = vec![];
+        let mut piece = vec![];
+        let mut out = vec![];
+        for (i, p) in set.iter().enumerate() {
+            for k in 0..p.s.len() {
+                pts.extend([p.s[k], p.alpha[k], p.beta[k], p.ell[k]]);
+                piece.push(i as i64);
+                out.push(p.outward[k] as i64);
+            }
+        }
+        let rows = piece.len();
+        let pts = Array2::from_shape_vec((rows, 4), pts).map_err(|e| Error::format(&path, e.to_string()))?;
+        npz.add_array(format!("{name}_points"), &pts)
+            .map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_piece"), &Array1::from(piece))
+            .map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_outward"), &Array1::from(out))
+            .map_err(npz_err(&path))?;
+    }
+    npz.add_array("field_alpha", &Array1::from(alphas.to_vec()))
+        .map_err(npz_err(&path))?;
+    npz.add_array("field_ell", &Array1::from(ells.to_vec()))
+        .map_err(npz_err(&path))?;
+    npz.add_array("alpha_dot", &field.0).map_err(npz_err(&path))?;
+    npz.add_array("ell_dot", &field.1).map_err(npz_err(&path))?;
+    npz.add_array("outward", &field.2.mapv(|b| b as i64))
+        .map_err(npz_err(&path))?;
+    npz.finish().map_err(npz_err(&path))?;
+    Ok(vec![json, path])
+}
