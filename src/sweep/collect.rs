@@ -9,7 +9,8 @@ use crate::dam::model;
 use crate::dam::run::{self, Summary};
 use crate::data::{self, CLASSES};
 use crate::error::{Error, Result};
-use crate::linalg;
+use crate::landscape::alpha::{self, Decomposition};
+use crate::landscape::order;
 use crate::npy;
 use faer::Par;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -19,6 +20,8 @@ use std::path::Path;
 
 /// Fraction of the mean L1 norm used as the reconstruction tolerance (spec §3.5).
 pub const RECONSTRUCTION_FRACTION: f64 = 0.05;
+/// A class is learned once ⌈¼ · its samples⌉ are recognised (5 of 20: the reference's "> 4", §3.7).
+pub const LEARNED_FRACTION: f64 = 0.25;
 /// Label threshold of the paper's Fig. 8 populations (ℓ_{A,d} > 0.98, spec §3.11).
 pub const POPULATION_STRICT: f64 = 0.98;
 /// Label threshold of the paper's Fig. 7 populations (ℓ_{A,d} ≥ 0.9, spec §3.11).
@@ -114,18 +117,17 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
     let samples = npy::read_matrix(&dir.join("samples.npy"), "samples.npy")?;
     let targets = npy::read_matrix(&dir.join("targets.npy"), "targets.npy")?;
     let digits = data::digits_from_targets(&targets);
-    let x_pinv = linalg::pinv(samples.view())?;
-    let alpha = linalg::dot(state.memories.view(), x_pinv.view(), Par::Seq);
-    let max_alpha = max_alpha(alpha.view());
-    let tol = reconstruction_tolerance(state.memories.view(), RECONSTRUCTION_FRACTION);
-    let counts = reconstruction_counts(state.memories.view(), alpha.view(), samples.view(), tol);
+    let alpha = Decomposition::new(samples.view(), &digits)?.alpha(state.memories.view(), Par::Seq);
+    let max_alpha = alpha::max_alpha(alpha.view());
+    let tol = alpha::reconstruction_tolerance(state.memories.view(), RECONSTRUCTION_FRACTION);
+    let counts = alpha::reconstruction_counts(state.memories.view(), alpha.view(), samples.view(), tol);
     let counts: Array1<f64> = counts.iter().map(|&c| c as f64).collect();
     let mut per_class = [f64::NAN; CLASSES];
     for (c, a) in summary.train.per_class_accuracy.iter().enumerate().take(CLASSES) {
         per_class[c] = a.unwrap_or(f64::NAN);
     }
     let (epochs, mem, lab) = run::read_trajectory(dir)?;
-    let mut recognised = Array2::<usize>::zeros((epochs.len(), CLASSES));
+    let mut recognised = Array2::<i64>::zeros((epochs.len(), CLASSES));
     for t in 0..epochs.len() {
         let out = model::outputs(
             cfg.model.form,
@@ -136,7 +138,7 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
             Par::Seq,
         );
         for (c, n) in model::recognition_counts(&out, &digits).into_iter().enumerate() {
-            recognised[[t, c]] = n;
+            recognised[[t, c]] = n as i64;
         }
     }
     let mut sizes = [0usize; CLASSES];
@@ -146,12 +148,12 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
     let mut learned_epoch = [None; CLASSES];
     for c in 0..CLASSES {
         if sizes[c] > 0 {
-            let threshold = sizes[c].div_ceil(4);
-            learned_epoch[c] = learned_record(&recognised.column(c).to_vec(), threshold).map(|t| epochs[t]);
+            let threshold = order::learned_threshold(sizes[c], LEARNED_FRACTION);
+            learned_epoch[c] = order::learned_frame(recognised.view(), c, threshold).map(|t| epochs[t]);
         }
     }
-    let mut order: Vec<usize> = (0..CLASSES).filter(|&c| learned_epoch[c].is_some()).collect();
-    order.sort_by_key(|&c| (learned_epoch[c], c));
+    let mut sequence: Vec<usize> = (0..CLASSES).filter(|&c| learned_epoch[c].is_some()).collect();
+    sequence.sort_by_key(|&c| (learned_epoch[c], c));
     Ok(PointResult {
         epochs: summary.epochs,
         memories: state.memories.nrows(),
@@ -162,64 +164,8 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
         population_098: populations(state.labels.view(), |l| l > POPULATION_STRICT),
         population_090: populations(state.labels.view(), |l| l >= POPULATION_LOOSE),
         learned_epoch,
-        learning_order: order,
+        learning_order: sequence,
     })
-}
-
-/// Max-α of every memory (spec §3.4): max_p |α_{A,p}|.
-fn max_alpha(alpha: ArrayView2<f64>) -> Array1<f64> {
-    alpha.map_axis(Axis(1), |r| r.iter().fold(0.0f64, |m, &a| m.max(a.abs())))
-}
-
-/// tol = f · D · mean_{A,i} |M_{A,i}| (spec §3.5; f = 0.05).
-fn reconstruction_tolerance(memories: ArrayView2<f64>, fraction: f64) -> f64 {
-    let n = memories.len().max(1) as f64;
-    fraction * memories.ncols() as f64 * memories.iter().map(|v| v.abs()).sum::<f64>() / n
-}
-
-/// Reconstruction-sample count of every memory (spec §3.5): samples ordered by |α_{A,p}|
-/// descending (ties by index); R_w = Σ_{k ≤ w} α_{A,p_k} x_{p_k}; the first w in 1..P−1 with
-/// Σ_i |R_{w,i} − M_{A,i}| < tol, else P − 1.
-fn reconstruction_counts(
-    memories: ArrayView2<f64>,
-    alpha: ArrayView2<f64>,
-    samples: ArrayView2<f64>,
-    tol: f64,
-) -> Vec<usize> {
-    let p = samples.nrows();
-    let d = samples.ncols();
-    (0..memories.nrows())
-        .map(|a| {
-            let row = alpha.row(a);
-            let mut order: Vec<usize> = (0..p).collect();
-            order.sort_by(|&i, &j| row[j].abs().total_cmp(&row[i].abs()).then(i.cmp(&j)));
-            let mut r = vec![0.0; d];
-            let m = memories.row(a);
-            for (w, &s) in order.iter().enumerate().take(p.saturating_sub(1)) {
-                let x = samples.row(s);
-                let mut err = 0.0;
-                for i in 0..d {
-                    r[i] += row[s] * x[i];
-                    err += (r[i] - m[i]).abs();
-                }
-                if err < tol {
-                    return w + 1;
-                }
-            }
-            p.saturating_sub(1)
-        })
-        .collect()
-}
-
-/// The record at which a class is learned (spec §3.7 with its bug fixed): I[t] = count ≥
-/// threshold; the first t ≥ 1 with I[t−1] = 0 and I[t] = 1; if there is none, record 0 when I
-/// holds at every record; else never.
-fn learned_record(counts: &[usize], threshold: usize) -> Option<usize> {
-    let on: Vec<bool> = counts.iter().map(|&c| c >= threshold).collect();
-    if let Some(t) = (1..on.len()).find(|&t| !on[t - 1] && on[t]) {
-        return Some(t);
-    }
-    (!on.is_empty() && on.iter().all(|&b| b)).then_some(0)
 }
 
 fn populations(labels: ArrayView2<f64>, rule: impl Fn(f64) -> bool) -> [usize; CLASSES] {
