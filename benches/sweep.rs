@@ -29,6 +29,19 @@ fn main() {
     let points = grid.points.len();
     let total_epochs = (points * epochs) as f64;
     println!("sweep bench: {points} points × {epochs} epochs (K = 100, P = 200), each point single-threaded");
+    // Baseline in the same run: one bare epoch of the trainer (n = 30, T = 670, one thread).
+    let base = match waddington::dam::bench::epoch_vs_floor(&waddington::config::RunConfig::default(), 3, 30)
+    {
+        Ok(b) => b.epoch_seconds,
+        Err(e) => {
+            eprintln!("epoch baseline: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "baseline: one bare trainer epoch {:.3} ms (single thread)",
+        base * 1e3
+    );
     let mut times = Vec::new();
     for jobs in [1usize, 2] {
         let out = tmp.join(format!("jobs{jobs}"));
@@ -47,9 +60,10 @@ fn main() {
         let per_epoch = wall / total_epochs;
         let full = 236.0 * 10_001.0 * per_epoch;
         println!(
-            "--jobs {jobs}: {wall:.2} s, {:.3} ms per epoch of wall time; Figure-2 sweep (236 × 10 001 epochs) \
-             extrapolated: {:.1} min",
+            "--jobs {jobs}: {wall:.2} s, {:.3} ms per epoch of wall time ({:.2}× the bare epoch); Figure-2 sweep \
+             (236 × 10 001 epochs) extrapolated: {:.1} min",
             per_epoch * 1e3,
+            per_epoch / base,
             full / 60.0
         );
     }

@@ -433,3 +433,24 @@ fn slurm_scripts_hold_the_array_throttle_resources_and_an_afterok_collect_job() 
     assert!(submit.contains("--dependency=afterok:$array"), "{submit}");
     assert!(out.join("sweep.json").exists());
 }
+
+#[test]
+fn an_unwritable_point_folder_is_reported_with_the_point() {
+    let d = tempfile::tempdir().expect("tmp");
+    let g = write(
+        d.path(),
+        "g.toml",
+        &format!("{BASE}[sweep]\ngrid = {{ \"model.n\" = [3, 4] }}\n"),
+    );
+    let out = d.path().join("out");
+    ok(sweep(&["--shard", "0/2"], &g, &out));
+    let grid = Grid::from_file(&g).expect("grid");
+    // A plain file where point 1's folder should be: neither the run nor FAILED.json can be written.
+    let blocked = out.join("points").join(&grid.points[1].id);
+    std::fs::write(&blocked, b"not a folder").expect("write");
+    let o = sweep(&[], &g, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains(&grid.points[1].id), "{err}");
+    assert_eq!(std::fs::read(&blocked).expect("file"), b"not a folder");
+}

@@ -26,6 +26,7 @@ stop_daemons() {
         done
         sleep 1
     fi
+    [ "${PASSED:-0}" = 1 ] && rm -rf "$WORK"
 }
 trap stop_daemons EXIT
 
@@ -124,7 +125,7 @@ cat "$OUT/summary.csv" | cut -d, -f1-8
     && "$BIN" sweep collect "$WORK/local" >/dev/null || { log "local run failed"; exit 1; }
 if [ "$done_rows" = 4 ] && cmp -s "$OUT/summary.csv" "$WORK/local/summary.csv"; then
     log "PASSED: 4 points done through Slurm (array of 2 tasks, throttle 1, afterok collect); table equals a local run"
-    rm -rf "$WORK/sweep" "$WORK/local"
+    PASSED=1
     exit 0
 fi
 log "FAILED: $done_rows of 4 points done, or the table differs from a local run"; exit 1
