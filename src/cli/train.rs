@@ -177,6 +177,10 @@ pub fn demo(a: DemoArgs) -> Result<()> {
     let s = with_progress(|cb| run::run(&cfg, &a.out, cb))
         .with_context(|| format!("demo run in {}", a.out.display()))?;
     print_summary(&a.out, &s);
+    let report = waddington::landscape::io::demo_report(&a.out)
+        .with_context(|| format!("analysis of {}", a.out.display()))?;
+    println!("{report}");
+    println!("analysis written to {}", a.out.join("analysis").display());
     Ok(())
 }
 
