@@ -33,6 +33,7 @@ pub mod linalg;
 pub mod npy;
 pub mod plot;
 pub mod reduced;
+pub mod reproduce;
 pub mod sweep;
 
 pub use error::{Error, Result};
