@@ -48,7 +48,10 @@ impl Scale {
         match s {
             "quick" => Ok(Scale::Quick),
             "paper" => Ok(Scale::Paper),
-            _ => Err(Error::invalid("--scale", format!("expected quick or paper, got {s:?}"))),
+            _ => Err(Error::invalid(
+                "--scale",
+                format!("expected quick or paper, got {s:?}"),
+            )),
         }
     }
 
@@ -183,13 +186,47 @@ pub struct Context {
     pub figure: Figure,
 }
 
+/// The marker file of a figure's output folder (its content: the figure name).
+pub const MARKER: &str = ".waddington-reproduce";
+
 /// Samples per class in the paper's standard training set (the 200-digit set).
 pub const PER_CLASS: usize = 20;
 
 impl Context {
-    /// A context writing into `opts.out` (created).
+    /// A context writing into `opts.out`. The options are checked first (the `--samples` file is
+    /// read and validated) and nothing is created when they are bad. The folder is created with a
+    /// marker file `.waddington-reproduce` naming the figure; an existing folder is only reused
+    /// when it carries the marker of the same figure (so unrelated files are never overwritten).
     pub fn new(figure: Figure, opts: Options) -> Result<Context> {
+        if let Some(p) = &opts.samples {
+            reference_set(p)?;
+        }
+        if opts.jobs == 0 {
+            return Err(Error::invalid("--jobs", "expected at least 1"));
+        }
+        let marker = opts.out.join(MARKER);
+        if opts.out.exists() {
+            let empty = std::fs::read_dir(&opts.out)
+                .map_err(|e| Error::io(&opts.out, e))?
+                .next()
+                .is_none();
+            if !empty {
+                let found = std::fs::read_to_string(&marker).unwrap_or_default();
+                if found.trim() != figure.name() {
+                    return Err(Error::invalid(
+                        format!("--out ({})", opts.out.display()),
+                        format!(
+                            "the folder is not empty and is not a `reproduce {}` folder (no {MARKER} \
+                             naming {}); choose a new or empty folder",
+                            figure.name(),
+                            figure.name()
+                        ),
+                    ));
+                }
+            }
+        }
         std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
+        std::fs::write(&marker, format!("{}\n", figure.name())).map_err(|e| Error::io(&marker, e))?;
         Ok(Context { opts, figure })
     }
 
