@@ -227,6 +227,9 @@ impl Context {
         }
         std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
         std::fs::write(&marker, format!("{}\n", figure.name())).map_err(|e| Error::io(&marker, e))?;
+        // Absolute, so the paths written into grid files resolve from anywhere.
+        let mut opts = opts;
+        opts.out = std::fs::canonicalize(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
         Ok(Context { opts, figure })
     }
 
