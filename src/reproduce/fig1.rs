@@ -227,14 +227,21 @@ fn moore_penrose_figure(
     for c in [a, b] {
         let idx: Vec<usize> = (0..25.min(c.memories.nrows())).collect();
         let mut row = Vec::new();
-        for (p, what) in [(0, "memories M"), (200, "all 200 samples"), (10, "top 10 samples")] {
+        for (p, what) in [
+            (0, "memories M"),
+            (200, "all 200 samples"),
+            (10, "top 10 samples"),
+        ] {
             let imgs = if p == 0 {
                 c.memories.select(Axis(0), &idx)
             } else {
                 let mut m = Array2::zeros((idx.len(), c.memories.ncols()));
                 for (i, &k) in idx.iter().enumerate() {
-                    m.row_mut(i)
-                        .assign(&dam_figs::top_reconstruction(c.alpha.row(k), set.samples.view(), p));
+                    m.row_mut(i).assign(&dam_figs::top_reconstruction(
+                        c.alpha.row(k),
+                        set.samples.view(),
+                        p,
+                    ));
                 }
                 m
             };

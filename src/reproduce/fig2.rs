@@ -67,7 +67,10 @@ fn spec_value(n: f64, t: f64) -> Option<(f64, f64)> {
 
 /// The first n (of the run grid) whose mean max-α reaches `level`; None if none does.
 pub fn threshold_n(ns: &[f64], max_alpha: &[f64], level: f64) -> Option<f64> {
-    ns.iter().zip(max_alpha).find(|(_, a)| **a >= level).map(|(n, _)| *n)
+    ns.iter()
+        .zip(max_alpha)
+        .find(|(_, a)| **a >= level)
+        .map(|(n, _)| *n)
 }
 
 /// Reproduce the figure.
@@ -81,7 +84,11 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     for &t in &p.plotted {
         let mut row = Vec::new();
         for &n in &p.ns {
-            row.push(analyse_point(&ctx.point_dir(&dir, &g, dam_figs::find_point(&g, n, t)?))?);
+            row.push(analyse_point(&ctx.point_dir(
+                &dir,
+                &g,
+                dam_figs::find_point(&g, n, t)?,
+            ))?);
         }
         results.push(row);
     }
@@ -100,12 +107,19 @@ fn curves(ctx: &Context, p: &Protocol, results: &[Vec<PointResult>], max_alpha: 
     let (what, name) = if max_alpha {
         ("mean over memories of max_p |α_p|", "fig2-max-alpha.png")
     } else {
-        ("reconstruction count (samples for 5 % L1 error)", "fig2-reconstruction.png")
+        (
+            "reconstruction count (samples for 5 % L1 error)",
+            "fig2-reconstruction.png",
+        )
     };
     let mut plot = LinePlot::new(
         format!(
             "Fig. 2A: {} vs n after {} epochs (K = 100, ± sd over memories)",
-            if max_alpha { "max-α" } else { "reconstruction count" },
+            if max_alpha {
+                "max-α"
+            } else {
+                "reconstruction count"
+            },
             p.epochs
         ),
         "power n",
@@ -154,7 +168,11 @@ fn panels(
         .collect();
     let mut mem_sheet = Sheet::new(format!(
         "Fig. 2B: 8 random final memories (#{}) after {} epochs; rows T, columns n",
-        picks.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", #"),
+        picks
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", #"),
         p.epochs
     ));
     let mut umap_sheet = Sheet::new(format!(
@@ -187,7 +205,9 @@ fn panels(
             urow.push(sc);
         }
         mem_sheet.rows.push(mrow);
-        umap_sheet.rows.push(urow.into_iter().map(Panel::Scatter).collect());
+        umap_sheet
+            .rows
+            .push(urow.into_iter().map(Panel::Scatter).collect());
     }
     // One shared axis range for all UMAP panels.
     let all = ScatterTrajectories {
@@ -219,8 +239,10 @@ fn report(ctx: &Context, p: &Protocol, results: &[Vec<PointResult>]) -> Result<R
         list(&p.ns),
         list(&p.temperatures),
         p.epochs,
-        ctx.scale()
-            .pick("quick scale; the paper runs n = 2…60 × T ∈ {450, 550, 650, 750} for 10 001 updates", "as the paper"),
+        ctx.scale().pick(
+            "quick scale; the paper runs n = 2…60 × T ∈ {450, 550, 650, 750} for 10 001 updates",
+            "as the paper"
+        ),
         ctx.opts.seed,
         dam_figs::umap_description(ctx.scale())
     );
@@ -263,7 +285,10 @@ fn report(ctx: &Context, p: &Protocol, results: &[Vec<PointResult>]) -> Result<R
         );
         r.check(
             &format!("max_alpha_rise_T{t}"),
-            &format!("largest mean max|α| over n / value at n = {}, T = {t}", p.ns[first]),
+            &format!(
+                "largest mean max|α| over n / value at n = {}, T = {t}",
+                p.ns[first]
+            ),
             peak / ma[first],
             &format!("spec §6.4 (i): rises sharply at high n (×3.4–14 at 10 001 updates) ⇒ {why}"),
             peak > factor * ma[first],

@@ -231,7 +231,8 @@ fn strips_figure(ctx: &Context, r: &RunResult) -> Result<PathBuf> {
 
 /// Panels C/F: recognised fraction of the training set per class vs epoch (spec §3.6).
 fn recognition_figure(ctx: &Context, runs: &[RunResult], samples: usize) -> Result<PathBuf> {
-    let mut sheet = Sheet::new("Fig. 3C/F: training samples recognised per class (argmax = class and max output > −1)");
+    let mut sheet =
+        Sheet::new("Fig. 3C/F: training samples recognised per class (argmax = class and max output > −1)");
     for r in runs {
         let Some(rec) = &r.analysis.recognition else {
             continue;
@@ -305,7 +306,11 @@ fn order_text(a: &Analysis) -> String {
 
 /// Whether class 1 is learned strictly before every other class.
 fn one_first(a: &Analysis) -> bool {
-    let e1 = a.learning_order.iter().find(|c| c.class == 1).and_then(|c| c.learned_epoch);
+    let e1 = a
+        .learning_order
+        .iter()
+        .find(|c| c.class == 1)
+        .and_then(|c| c.learned_epoch);
     match e1 {
         None => false,
         Some(e1) => a
@@ -419,7 +424,12 @@ fn report(ctx: &Context, p: &Protocol, runs: &[RunResult]) -> Result<Report> {
                 );
             }
             _ => {
-                r.info(&format!("max_alpha_n{n}"), &format!("mean max|α|, n = {n}"), ma, &format!("spec §6.2: {sa}"));
+                r.info(
+                    &format!("max_alpha_n{n}"),
+                    &format!("mean max|α|, n = {n}"),
+                    ma,
+                    &format!("spec §6.2: {sa}"),
+                );
                 r.info(
                     &format!("reconstruction_n{n}"),
                     &format!("mean reconstruction count, n = {n}"),
@@ -478,7 +488,10 @@ fn report(ctx: &Context, p: &Protocol, runs: &[RunResult]) -> Result<Report> {
             format!(
                 "n = {}: epochs {}",
                 x.n,
-                f.iter().map(|&i| x.epochs[i].to_string()).collect::<Vec<_>>().join(", ")
+                f.iter()
+                    .map(|&i| x.epochs[i].to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
         .collect();

@@ -158,10 +158,9 @@ impl Figure for Sheet {
         let h: u32 = self.rows.iter().map(|r| Self::row_height(r)).sum();
         let t = if self.title.is_some() { SHEET_TITLE_H } else { 0 };
         // Room for the title: about 0.5 em per character.
-        let tw = self
-            .title
-            .as_ref()
-            .map_or(0, |s| (s.chars().count() as f64 * 0.5 * f64::from(TITLE_SIZE + 4)) as u32 + 40);
+        let tw = self.title.as_ref().map_or(0, |s| {
+            (s.chars().count() as f64 * 0.5 * f64::from(TITLE_SIZE + 4)) as u32 + 40
+        });
         (w.max(200).max(tw), (h + t).max(100))
     }
 
@@ -247,7 +246,10 @@ impl Figure for LabelBars {
         chart.draw_series(self.labels.iter().enumerate().map(|(k, &v)| {
             Rectangle::new([(k as f64 - 0.38, 0.0), (k as f64 + 0.38, v)], tab10(k).filled())
         }))?;
-        chart.draw_series(LineSeries::new([(-0.5, 0.0), (c as f64 - 0.5, 0.0)], BLACK.mix(0.6)))?;
+        chart.draw_series(LineSeries::new(
+            [(-0.5, 0.0), (c as f64 - 0.5, 0.0)],
+            BLACK.mix(0.6),
+        ))?;
         Ok(())
     }
 }
@@ -274,7 +276,11 @@ impl Figure for PixelImage {
 
     fn validate(&self) -> Result<()> {
         if self.image.len() != (SIDE * SIDE) as usize {
-            return Err(Error::shape("pixel image", "784 values (28×28)", &[self.image.len()]));
+            return Err(Error::shape(
+                "pixel image",
+                "784 values (28×28)",
+                &[self.image.len()],
+            ));
         }
         if self.image.iter().any(|v| !v.is_finite()) || self.scale < 2 {
             return Err(Error::invalid("pixel image", "need finite pixels and scale ≥ 2"));
@@ -294,12 +300,21 @@ impl Figure for PixelImage {
         for (j, &v) in self.image.iter().enumerate() {
             let (r, c) = (j as i32 / SIDE, j as i32 % SIDE);
             let (px, py) = (x0 + c * s, y0 + r * s);
-            root.draw(&Rectangle::new([(px, py), (px + s, py + s)], cmap.map(v, -1.0, 1.0).filled()))?;
+            root.draw(&Rectangle::new(
+                [(px, py), (px + s, py + s)],
+                cmap.map(v, -1.0, 1.0).filled(),
+            ))?;
         }
         let grid = BLACK.mix(0.25);
         for i in 0..=SIDE {
-            root.draw(&PathElement::new(vec![(x0 + i * s, y0), (x0 + i * s, y0 + SIDE * s)], grid))?;
-            root.draw(&PathElement::new(vec![(x0, y0 + i * s), (x0 + SIDE * s, y0 + i * s)], grid))?;
+            root.draw(&PathElement::new(
+                vec![(x0 + i * s, y0), (x0 + i * s, y0 + SIDE * s)],
+                grid,
+            ))?;
+            root.draw(&PathElement::new(
+                vec![(x0, y0 + i * s), (x0 + SIDE * s, y0 + i * s)],
+                grid,
+            ))?;
         }
         let tick = font(TICK_SIZE - 2);
         for i in (0..SIDE).step_by(4) {
@@ -344,7 +359,10 @@ impl Figure for OrderChart {
 
     fn validate(&self) -> Result<()> {
         if self.rows.is_empty() || !(self.x_max > 0.0) {
-            return Err(Error::invalid("learning-order chart", "need rows and a positive epoch range"));
+            return Err(Error::invalid(
+                "learning-order chart",
+                "need rows and a positive epoch range",
+            ));
         }
         Ok(())
     }
@@ -360,7 +378,7 @@ impl Figure for OrderChart {
             .caption(&self.title, font(TITLE_SIZE - 2))
             .x_label_area_size(56)
             .y_label_area_size(90)
-            .build_cartesian_2d(0.0..self.x_max * 1.08, -0.5..(nr as f64 - 0.5))?;
+            .build_cartesian_2d(0.0..self.x_max * 1.16, -0.5..(nr as f64 - 0.5))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -391,7 +409,7 @@ impl Figure for OrderChart {
             let k = sorted.len().max(2) as f64;
             for (rank, (c, e)) in sorted.iter().enumerate() {
                 let y = row as f64 + 0.36 - 0.72 * rank as f64 / (k - 1.0);
-                let x = e.unwrap_or(self.x_max * 1.04);
+                let x = e.unwrap_or(self.x_max * 1.03);
                 let color = tab10(*c);
                 let label = if e.is_some() {
                     c.to_string()
