@@ -97,11 +97,12 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             });
         }
     }
-    let mut files = Vec::new();
-    files.push(memories_figure(ctx, &cells, p.epochs)?);
-    files.push(alpha_figure(ctx, &cells, p.epochs)?);
-    files.push(labels_figure(ctx, &cells, p.epochs)?);
-    files.push(sample_figure(ctx, &set)?);
+    let mut files = vec![
+        memories_figure(ctx, &cells, p.epochs)?,
+        alpha_figure(ctx, &cells, p.epochs)?,
+        labels_figure(ctx, &cells, p.epochs)?,
+        sample_figure(ctx, &set)?,
+    ];
     let cell = |n: f64, t: f64| cells.iter().find(|c| c.n == n && c.t == t);
     let (c3, c30) = (cell(3.0, 670.0), cell(30.0, 670.0));
     if let (Some(a), Some(b)) = (c3, c30) {
@@ -143,7 +144,7 @@ fn memories_figure(ctx: &Context, cells: &[Cell], epochs: usize) -> Result<PathB
                     } else {
                         String::new()
                     };
-                    Framed::new(
+                    Framed::panel(
                         format!("n = {}, T = {}: {} memories{thr}", c.n, c.t, c.selected.len()),
                         420,
                         Panel::Grid(g),

@@ -4,7 +4,7 @@
 
 pub mod sheet;
 
-pub use sheet::{Framed, LabelBars, OrderChart, Panel, PixelImage, Sheet};
+pub use sheet::{Framed, LabelBars, OrderChart, OrderRow, Panel, PixelImage, Sheet};
 
 use super::{Context, Scale};
 use crate::dam::train::State;
@@ -131,18 +131,24 @@ pub fn data_description(ctx: &Context) -> String {
 /// The paper fits it on the 60 000 MNIST training images. At paper scale we fit on the 10 000
 /// embedded MNIST digits (the largest MNIST set available offline) and map the training samples
 /// with `transform`; at quick scale we fit on the training samples themselves. The fitted model is
-/// kept in `<figure>/umap/` and reused by later calls.
+/// kept in `<figure>/umap/` (with `fitted-rows.fnv`, a hash of the rows it was fitted on) and reused
+/// by later calls on the same rows.
 pub fn umap_model(ctx: &Context, set: &TrainingSet) -> Result<(Umap, Array2<f64>)> {
     let dir = ctx.path("umap");
     let (rows, origin) = match ctx.scale() {
         Scale::Quick => (set.samples.clone(), "the figure's training samples"),
         Scale::Paper => (Dataset::embedded()?.images, "the 10 000 embedded MNIST digits"),
     };
+    // The model is reused only if it was fitted on exactly these rows (fingerprint file).
+    let stamp = dir.join("fitted-rows.fnv");
+    let print = format!("{:016x} {}×{}\n", fingerprint(&rows), rows.nrows(), rows.ncols());
+    let saved = std::fs::read_to_string(&stamp).unwrap_or_default();
     let umap = match Umap::load(&dir) {
-        Ok(u) if u.len() == rows.nrows() && u.params == UmapParams::paper() => u,
+        Ok(u) if saved == print && u.params == UmapParams::paper() => u,
         _ => {
             let u = Umap::fit(rows.view(), &UmapParams::paper(), 0)?;
             u.save(&dir, origin)?;
+            std::fs::write(&stamp, &print).map_err(|e| Error::io(&stamp, e))?;
             u
         }
     };
@@ -151,6 +157,18 @@ pub fn umap_model(ctx: &Context, set: &TrainingSet) -> Result<(Umap, Array2<f64>
         Scale::Paper => umap.transform(set.samples.view(), 0)?,
     };
     Ok((umap, samples))
+}
+
+/// FNV-1a hash of the bit patterns of a matrix (row-major).
+fn fingerprint(a: &Array2<f64>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in a.iter() {
+        for b in v.to_bits().to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 /// Which UMAP was used, in words (for reports).

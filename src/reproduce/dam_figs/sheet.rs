@@ -54,8 +54,8 @@ pub struct Framed {
 const FRAME_TITLE_H: u32 = 30;
 
 impl Framed {
-    /// `inner` under `title`, in a box at least `min_width` wide.
-    pub fn new(title: impl Into<String>, min_width: u32, inner: Panel) -> Panel {
+    /// The panel `inner` under `title`, in a box at least `min_width` wide.
+    pub fn panel(title: impl Into<String>, min_width: u32, inner: Panel) -> Panel {
         Panel::Framed(Framed {
             title: title.into(),
             min_width,
@@ -336,6 +336,9 @@ impl Figure for PixelImage {
     }
 }
 
+/// One row of an [`OrderChart`]: (row name, per class (class, learned epoch; None = never)).
+pub type OrderRow = (String, Vec<(usize, Option<f64>)>);
+
 /// The learning order of several runs (spec §3.7): one row per run (named, e.g. "n = 30"), each
 /// class drawn as a tab10 dot at the epoch it became learned, its digit written next to it; dots of
 /// a row are staggered vertically in learning order so that equal epochs stay readable. Classes
@@ -344,8 +347,8 @@ impl Figure for PixelImage {
 pub struct OrderChart {
     /// Title.
     pub title: String,
-    /// (row name, per class (class, learned epoch or None = never)).
-    pub rows: Vec<(String, Vec<(usize, Option<f64>)>)>,
+    /// One row per run.
+    pub rows: Vec<OrderRow>,
     /// Right end of the epoch axis.
     pub x_max: f64,
     /// Size in pixels.
@@ -358,7 +361,7 @@ impl Figure for OrderChart {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.rows.is_empty() || !(self.x_max > 0.0) {
+        if self.rows.is_empty() || self.x_max.is_nan() || self.x_max <= 0.0 {
             return Err(Error::invalid(
                 "learning-order chart",
                 "need rows and a positive epoch range",
