@@ -529,8 +529,10 @@ impl Figure for StackedArea {
             )))?;
         }
         // Legend to the right, top layer first (matches the stacking order).
-        let top = chart.plotting_area().get_base_pixel().1;
-        let lx = legend_area.get_base_pixel().0;
+        // Pixel positions relative to `root` (which may be a sub-area of a larger figure).
+        let (rx, ry) = root.get_base_pixel();
+        let top = chart.plotting_area().get_base_pixel().1 - ry;
+        let lx = legend_area.get_base_pixel().0 - rx;
         let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
         for (row, k) in (0..self.layers.len()).rev().enumerate() {
             let y = top + 10 + 24 * row as i32;

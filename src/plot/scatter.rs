@@ -161,8 +161,10 @@ impl Figure for ScatterTrajectories {
                 .draw()?;
         }
         if !self.class_names.is_empty() {
-            let top = chart.plotting_area().get_base_pixel().1;
-            let lx = legend.get_base_pixel().0;
+            // Pixel positions relative to `root` (which may be a sub-area of a larger figure).
+            let (rx, ry) = root.get_base_pixel();
+            let top = chart.plotting_area().get_base_pixel().1 - ry;
+            let lx = legend.get_base_pixel().0 - rx;
             let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
             for (c, name) in self.class_names.iter().enumerate() {
                 let y = top + 10 + 24 * c as i32;
