@@ -220,7 +220,7 @@ fn fig4_paper_protocol_is_the_spec_grid() {
         assert!(rec.contains(&3430) && rec.contains(&3500) && rec.contains(&0));
     }
     let ns: Vec<f64> = g.points.iter().map(|p| p.config.model.n).collect();
-    assert_eq!(ns, vec![3.0, 30.0]);
+    assert_eq!(ns, vec![30.0, 3.0]);
 }
 
 #[test]

@@ -327,6 +327,13 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
          clades hold ≥ 5 memories. The analysis of each run is written to analysis-<system>-n<n>/ \
          (summary.json, tree.json, tree.nwk, landscape.npz).",
     );
+    report.note(
+        "Separation epochs: for two trained digits, the first record from which the mean ᾱ of the \
+         memories ending as one digit and of those ending as the other differ by ≥ 0.15 in some trained \
+         digit at every later record; the pair separating last is the 'mixture'. Which class leaves \
+         first depends on the training set (the spec's facts come from the reference 200-digit set; \
+         run with --samples to use it).",
+    );
     ctx.finish(report, files)
 }
 

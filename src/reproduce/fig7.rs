@@ -193,6 +193,64 @@ pub fn saddles(p: &Protocol, set: &TrainingSet, jobs: usize) -> Result<Vec<Saddl
     })
 }
 
+/// The saddles, read from `saddles.npz` when it holds exactly this protocol's saddle runs (same
+/// (T, n, IC) list, updates, rate and training set), else trained and written there.
+pub fn cached_saddles(ctx: &Context, p: &Protocol, set: &TrainingSet) -> Result<Vec<Saddle>> {
+    let path = ctx.path("saddles.npz");
+    let mut keys = Vec::new();
+    for (t, ns) in &p.saddle_grid {
+        for &n in ns {
+            for &ic in &p.saddle_ics {
+                keys.extend([*t, n, ic as f64]);
+            }
+        }
+    }
+    let count = keys.len() / 3;
+    let keys = Array2::from_shape_vec((count, 3), keys).map_err(|e| Error::invalid("fig7", e.to_string()))?;
+    let setup = ndarray::arr1(&[p.saddle_epochs as f64, p.rate, set.samples.sum()]);
+    if path.exists() {
+        let read = || -> Result<Vec<Saddle>> {
+            let mut z = crate::npy::open_npz(&path)?;
+            let k = crate::npy::npz_f64(&mut z, &path, "keys")?;
+            let st = crate::npy::npz_f64(&mut z, &path, "setup")?;
+            if k.shape() != keys.shape() || k.iter().ne(keys.iter()) || st.iter().ne(setup.iter()) {
+                return Err(Error::invalid("saddles.npz", "another protocol"));
+            }
+            let m = crate::npy::npz_f64(&mut z, &path, "memories")?;
+            let l = crate::npy::npz_f64(&mut z, &path, "labels")?;
+            let m = m
+                .into_dimensionality::<ndarray::Ix2>()
+                .map_err(|e| Error::format(&path, e.to_string()))?;
+            let l = l
+                .into_dimensionality::<ndarray::Ix2>()
+                .map_err(|e| Error::format(&path, e.to_string()))?;
+            Ok((0..count)
+                .map(|i| Saddle {
+                    temperature: keys[[i, 0]],
+                    n: keys[[i, 1]],
+                    ic: keys[[i, 2]] as usize,
+                    memory: m.row(i).to_owned(),
+                    labels: l.row(i).to_owned(),
+                })
+                .collect())
+        };
+        if let Ok(s) = read() {
+            return Ok(s);
+        }
+    }
+    let sad = saddles(p, set, ctx.opts.jobs)?;
+    let m = Array2::from_shape_fn((sad.len(), 784), |(i, j)| sad[i].memory[j]);
+    let l = Array2::from_shape_fn((sad.len(), CLASSES), |(i, j)| sad[i].labels[j]);
+    let werr = |e: ndarray_npy::WriteNpzError| Error::io(&path, std::io::Error::other(e.to_string()));
+    let mut z = crate::npy::create_npz(&path)?;
+    z.add_array("keys", &keys).map_err(werr)?;
+    z.add_array("setup", &setup).map_err(werr)?;
+    z.add_array("memories", &m).map_err(werr)?;
+    z.add_array("labels", &l).map_err(werr)?;
+    z.finish().map_err(werr)?;
+    Ok(sad)
+}
+
 /// Mean populations (ℓ ≥ 0.9) of classes [1, 7, 8] per (T, n, IC) over the repeats.
 type Populations = BTreeMap<(u64, u64, usize), ([f64; 3], usize)>;
 
@@ -262,7 +320,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             }
         }
     }
-    let sad = saddles(&p, &set, ctx.opts.jobs)?;
+    let sad = cached_saddles(ctx, &p, &set)?;
     let dec = Decomposition::new(full.samples.view(), &full.digits)?;
     let mut files = Vec::new();
     let data_name = match &ctx.opts.samples {
