@@ -48,8 +48,8 @@ pub struct Protocol {
 
 /// The protocol: paper = spec §4.0/§4.11 exactly (n = 25, T = 650, 653, …, 896 (83 values),
 /// 10 001 updates, η = 0.005; supplement n = 15 and 40 at T = 650 … 990 step 10); quick = 7
-/// temperatures 650 … 845 at n = 25 with 2 000 updates at η = 0.025 (the same total path
-/// length 2 000·0.025 = 50 as 10 001·0.005), no supplement.
+/// temperatures 650 … 845 at n = 25 with 1 600 updates at η = 0.03125 (the same total path
+/// length 1 600·0.03125 = 50 as 10 001·0.005), no supplement.
 pub fn protocol(scale: Scale) -> Protocol {
     match scale {
         Scale::Paper => {
@@ -75,8 +75,8 @@ pub fn protocol(scale: Scale) -> Protocol {
         }
         Scale::Quick => Protocol {
             memories: 100,
-            rate: 0.025,
-            epochs: 2_000,
+            rate: 0.03125,
+            epochs: 1_600,
             main: Ladder {
                 n: 25.0,
                 temperatures: vec![650.0, 690.0, 725.0, 755.0, 785.0, 815.0, 845.0],
