@@ -33,7 +33,8 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 
 /// Format a tick value compactly (no trailing zeros).
 pub fn tick_label(v: f64) -> String {
-    if v == 0.0 {
+    // |v| < 1e-12: a zero tick reached by adding float steps (e.g. −0.4 + 0.2 + 0.2 = −5.6e−17).
+    if v.abs() < 1e-12 {
         return "0".into();
     }
     let a = v.abs();
@@ -265,6 +266,7 @@ mod tests {
         assert_eq!(nice_ticks(0.0, 10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(tick_label(0.5), "0.5");
         assert_eq!(tick_label(-1.0), "-1");
+        assert_eq!(tick_label(-0.4 + 0.2 + 0.2), "0");
         assert_eq!(edges(&[0.0, 1.0, 3.0]), vec![-0.5, 0.5, 2.0, 4.0]);
     }
 }
