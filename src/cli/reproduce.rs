@@ -68,13 +68,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             out.join("report.md").display()
         );
         for c in bad {
-            println!("  disagrees: {}: ours {}, reference {}", c.quantity, c.ours, c.reference);
+            println!(
+                "  disagrees: {}: ours {}, reference {}",
+                c.quantity, c.ours, c.reference
+            );
             failed.push(f.name());
         }
     }
     if !failed.is_empty() {
         failed.dedup();
-        println!("checks that disagree with the paper/spec in: {}", failed.join(", "));
+        println!(
+            "checks that disagree with the paper/spec in: {}",
+            failed.join(", ")
+        );
     }
     Ok(())
 }

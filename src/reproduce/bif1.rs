@@ -7,10 +7,10 @@
 
 use super::fig5::panels::{self, Panel};
 use super::{Context, Outcome, Report, Scale};
+use crate::bifurcating::bifurcation;
 use crate::bifurcating::critical::{self, CriticalPoint, Kind};
 use crate::bifurcating::potentials::{Potential, heteroclinic_flip};
 use crate::bifurcating::scenario::{self, Mode, PatternSpec, RunResult, Scenario};
-use crate::bifurcating::bifurcation;
 use crate::error::{Error, Result};
 use crate::plot::{self, CriticalKind, Event, LinePlot, PhasePlane, Series, Trail};
 use ndarray::{Array1, Array2};
@@ -99,9 +99,10 @@ fn at(res: &RunResult, t: f64) -> Vec<f64> {
 /// Reproduce the bifurcating network's Figure 1.
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let p = protocol(ctx.scale());
-    let data = "no data: P = 3 uncorrelated patterns (reduced runs: C = I exactly; full runs: Walsh–Hadamard \
+    let data =
+        "no data: P = 3 uncorrelated patterns (reduced runs: C = I exactly; full runs: Walsh–Hadamard \
                 rows, N as listed)"
-        .to_string();
+            .to_string();
     let protocol_text = format!(
         "Potential §5.1 (c = −1), anchors at (a, b) = (0, −1) (§6.5), λ = 1, τ = 1, convention C; \
          schedule §7.1: b ramps −1 → −2 on [10, 20], a ramps 0 → {} on [30, 40], t_end = {}; start \
@@ -116,7 +117,10 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let theta = |a: f64, b: f64| vec![a, b, -1.0, 4.0];
     let names = pot.param_names().to_vec();
     if names.len() != 4 || names[0] != "a" || names[1] != "b" {
-        return Err(Error::invalid("potential", format!("unexpected parameters {names:?}")));
+        return Err(Error::invalid(
+            "potential",
+            format!("unexpected parameters {names:?}"),
+        ));
     }
 
     // Landscape checks (§6.2, §6.3).
@@ -138,7 +142,11 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let m1 = box_cps[0]
         .iter()
         .filter(|c| c.kind == Kind::Minimum && c.z[0] > 0.0)
-        .map(|c| (c.z[0] - 1.617276368077).abs().max((c.z[1] - 1.307791425370).abs()))
+        .map(|c| {
+            (c.z[0] - 1.617276368077)
+                .abs()
+                .max((c.z[1] - 1.307791425370).abs())
+        })
         .fold(f64::INFINITY, f64::min);
     report.check(
         "attractor1_error",
@@ -153,7 +161,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         "a = 0 fold where attractor 0 meets saddle 0: b*",
         b_fold,
         "spec §6.3: −1.502641515443310 (1e−10)",
-        (b_fold + 1.502641515443310).abs() < 1e-10,
+        (b_fold + 1.502_641_515_443_31).abs() < 1e-10,
     );
     let a_fold = fold_a_at(-2.0);
     report.check(
@@ -206,13 +214,25 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         full_checks(&mut report, &res, n, beta);
         full.push(((n, beta), res));
     }
-    report.info("simulation_seconds", "wall time of the runs (s)", t0.elapsed().as_secs_f64(), "—");
+    report.info(
+        "simulation_seconds",
+        "wall time of the runs (s)",
+        t0.elapsed().as_secs_f64(),
+        "—",
+    );
 
     // Figure: boxes.
     let (_, main) = &reduced[0];
     let mut row1 = Vec::new();
     for (k, ((a, b), (t_lo, t_hi))) in BOXES.iter().enumerate() {
-        row1.push(Panel::of(&box_panel(&pot, *a, *b, &box_cps[k], main, (*t_lo, *t_hi))?)?);
+        row1.push(Panel::of(&box_panel(
+            &pot,
+            *a,
+            *b,
+            &box_cps[k],
+            main,
+            (*t_lo, *t_hi),
+        )?)?);
     }
     // m(t), schedule, gene traces.
     let events = vec![
@@ -247,7 +267,12 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     ];
     let mut row2 = vec![Panel::of(&mt)?, Panel::of(&sched)?];
     if let Some(((n, beta), res)) = full.first() {
-        row2.push(Panel::of(&gene_panel(res, *n, *beta, &full_scenario(*n, *beta, &p))?)?);
+        row2.push(Panel::of(&gene_panel(
+            res,
+            *n,
+            *beta,
+            &full_scenario(*n, *beta, &p),
+        )?)?);
     }
     let path = ctx.path("bif1-figure1.png");
     panels::save_grid(
@@ -294,7 +319,10 @@ fn fold_a_at(b_target: f64) -> f64 {
         let xx = 8.0 * y * g / (12.0 * g - 64.0);
         (xx >= 0.0).then(|| {
             let x = -xx.sqrt();
-            (4.0 * x * x * x - 8.0 * x * y, -(4.0 * y * y * y + 3.0 * y * y - 4.0 * x * x - 2.0 * y))
+            (
+                4.0 * x * x * x - 8.0 * x * y,
+                -(4.0 * y * y * y + 3.0 * y * y - 4.0 * x * x - 2.0 * y),
+            )
         })
     };
     let set = bifurcation::heteroclinic_fold_set(-1.0, 0.5, 2.0, 3001);
@@ -307,7 +335,9 @@ fn fold_a_at(b_target: f64) -> f64 {
             let (mut lo, mut hi) = (w[0][3], w[1][3]);
             for _ in 0..200 {
                 let mid = 0.5 * (lo + hi);
-                let (Some((_, bl)), Some((_, bm))) = (at(lo), at(mid)) else { break };
+                let (Some((_, bl)), Some((_, bm))) = (at(lo), at(mid)) else {
+                    break;
+                };
                 if (bl - b_target) * (bm - b_target) <= 0.0 {
                     hi = mid;
                 } else {
@@ -325,9 +355,9 @@ fn fold_a_at(b_target: f64) -> f64 {
 /// equilibria with m₀ > 0.5.
 fn network_fold_b(net: &crate::bifurcating::network::Network) -> f64 {
     let has = |b: f64| {
-        net.equilibria(&[0.0, b, -1.0, 4.0], 12).iter().any(|e| {
-            e.stability == crate::bifurcating::network::Stability::Stable && e.m[0] > 0.5
-        })
+        net.equilibria(&[0.0, b, -1.0, 4.0], 12)
+            .iter()
+            .any(|e| e.stability == crate::bifurcating::network::Stability::Stable && e.m[0] > 0.5)
     };
     let (mut lo, mut hi) = (-2.0, -1.6);
     if !has(hi) || has(lo) {
@@ -380,7 +410,12 @@ fn reduced_checks(report: &mut Report, res: &RunResult, beta: f64) {
             );
         }
     } else {
-        for (name, want) in [("m0<0.99", 14.95), ("m0<0.9", 18.53), ("m0<0.5", 19.17), ("m1>0.99", 34.12)] {
+        for (name, want) in [
+            ("m0<0.99", 14.95),
+            ("m0<0.9", 18.53),
+            ("m0<0.5", 19.17),
+            ("m1>0.99", 34.12),
+        ] {
             let t = ev(name, 1);
             report.check(
                 &format!("{key}_t_{}", name.replace(['<', '>', '.'], "_")),
@@ -530,7 +565,11 @@ fn box_panel(
         for (k, br) in unstable_branches(pot, &th, s).into_iter().enumerate() {
             let (x, y) = br.into_iter().unzip();
             curves.push(Series {
-                label: if i == 0 && k == 0 { "saddle → attractor".into() } else { String::new() },
+                label: if i == 0 && k == 0 {
+                    "saddle → attractor".into()
+                } else {
+                    String::new()
+                },
                 x,
                 y,
                 color: Some(plotters::style::BLACK),
@@ -586,18 +625,25 @@ fn gene_panel(res: &RunResult, n: usize, beta: f64, sc: &Scenario) -> Result<Lin
     let xi = &pat.xi;
     let find = |p: f64, q: f64| (0..xi.nrows()).find(|&i| xi[[i, 0]] == p && xi[[i, 1]] == q);
     let (Some(g0), Some(g1)) = (find(1.0, -1.0), find(-1.0, 1.0)) else {
-        return Err(Error::invalid("gene traces", "no neuron separates patterns 0 and 1"));
+        return Err(Error::invalid(
+            "gene traces",
+            "no neuron separates patterns 0 and 1",
+        ));
     };
-    let mut lp = LinePlot::new(
-        format!("genes x_i(t), full N = {n}, β = {beta}"),
-        "time t",
-        "x_i",
-    );
+    let mut lp = LinePlot::new(format!("genes x_i(t), full N = {n}, β = {beta}"), "time t", "x_i");
     lp.series = vec![
-        Series::new(format!("neuron {g0} (high in pattern 0)"), res.t.clone(), x.column(g0).to_vec())
-            .with_color(plot::tab10(0)),
-        Series::new(format!("neuron {g1} (high in pattern 1)"), res.t.clone(), x.column(g1).to_vec())
-            .with_color(plot::tab10(1)),
+        Series::new(
+            format!("neuron {g0} (high in pattern 0)"),
+            res.t.clone(),
+            x.column(g0).to_vec(),
+        )
+        .with_color(plot::tab10(0)),
+        Series::new(
+            format!("neuron {g1} (high in pattern 1)"),
+            res.t.clone(),
+            x.column(g1).to_vec(),
+        )
+        .with_color(plot::tab10(1)),
     ];
     lp.y_range = Some((-1.1, 1.1));
     Ok(lp)

@@ -83,7 +83,7 @@ pub fn protocol(scale: Scale) -> Protocol {
         model: (0.005, 3500),
         movie_n: scale.pick(vec![10.0], vec![6.0, 10.0]),
         movie: (0.005, 4000, 999),
-        movie_every: scale.pick(10, 3),
+        movie_every: scale.pick(20, 3),
     }
 }
 
@@ -199,7 +199,15 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     );
 
     // 2. Nullcline panels.
+    let t0 = std::time::Instant::now();
     files.push(nullcline_figure(ctx, &theory, &pair, &p.nullcline_n)?);
+    report.info(
+        "time_nullclines_s",
+        "wall time of the nullcline figure (s)",
+        t0.elapsed().as_secs_f64(),
+        "—",
+    );
+    let t0 = std::time::Instant::now();
 
     // 3. Dynamics of the two-memory system.
     let sim_sys = TwoMemory::new(pair.dots).with_memories(2.0);
@@ -221,15 +229,35 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     )?;
     files.push(path);
 
+    report.info(
+        "time_dynamics_s",
+        "wall time of the dynamics runs and figure (s)",
+        t0.elapsed().as_secs_f64(),
+        "—",
+    );
+    let t0 = std::time::Instant::now();
     // 4. Effective temperature.
     for &n in &p.model_n {
         effective_temperature(&mut report, &pair, &sim_sys, n, p.model, reference)?;
     }
 
+    report.info(
+        "time_efftemp_s",
+        "wall time of the effective-temperature runs (s)",
+        t0.elapsed().as_secs_f64(),
+        "—",
+    );
+    let t0 = std::time::Instant::now();
     // 5. Movie.
     for &n in &p.movie_n {
         files.push(movie(ctx, &pair, &sim_sys, n, &p)?);
     }
+    report.info(
+        "time_movie_s",
+        "wall time of the movie (s)",
+        t0.elapsed().as_secs_f64(),
+        "—",
+    );
     report.note(
         "Stability in the diagram and the panels is computed (eigenvalues of the projected flow's \
          Jacobian), not assumed from the ordering of grid hits as in the reference scripts (spec §5.5).",
@@ -303,22 +331,29 @@ fn bifurcation_figure(
             .map(|b| plot::Branch {
                 label: String::new(),
                 points: b.points.iter().map(|f| (f.n, value(f))).collect(),
-                stable: b.points.iter().map(|f| f.stability == Stability::Stable).collect(),
+                stable: b
+                    .points
+                    .iter()
+                    .map(|f| f.stability == Stability::Stable)
+                    .collect(),
                 color: Some(plotters::style::RGBColor(0xb8, 0x86, 0x0b)),
             })
             .collect();
-        let samples = v
-            .n
-            .iter()
-            .zip(v.from_a.iter().zip(&v.from_b))
-            .flat_map(|(&n, (a, b))| [(n, a[get]), (n, b[get])])
-            .collect();
+        let samples =
+            v.n.iter()
+                .zip(v.from_a.iter().zip(&v.from_b))
+                .flat_map(|(&n, (a, b))| [(n, a[get]), (n, b[get])])
+                .collect();
         let fig = BifurcationDiagram {
             title: format!("{} vs n (T_eff = 700/2^(1/n))", if get == 0 { "α" } else { "ℓ" }),
             x_label: "interaction order n".into(),
             y_label: name.into(),
             branches,
-            folds: diagram.folds.iter().map(|f| (f.n, if get == 0 { f.alpha } else { f.ell })).collect(),
+            folds: diagram
+                .folds
+                .iter()
+                .map(|f| (f.n, if get == 0 { f.alpha } else { f.ell }))
+                .collect(),
             samples,
         };
         row.push(Panel::of(&fig)?);
@@ -346,14 +381,18 @@ fn bifurcation_figure(
     w.add_array("alpha", &col(&|f| f.alpha)).map_err(e)?;
     w.add_array("beta", &col(&|f| f.beta)).map_err(e)?;
     w.add_array("ell", &col(&|f| f.ell)).map_err(e)?;
-    w.add_array("stability", &Array1::from_iter(pts.iter().map(|(_, f)| f.stability.code())))
-        .map_err(e)?;
+    w.add_array(
+        "stability",
+        &Array1::from_iter(pts.iter().map(|(_, f)| f.stability.code())),
+    )
+    .map_err(e)?;
     let folds = Array2::from_shape_fn((diagram.folds.len(), 4), |(i, j)| {
         let f = &diagram.folds[i];
         [f.n, f.alpha, f.beta, f.ell][j]
     });
     w.add_array("folds", &folds).map_err(e)?;
-    w.add_array("validation_n", &Array1::from(v.n.clone())).map_err(e)?;
+    w.add_array("validation_n", &Array1::from(v.n.clone()))
+        .map_err(e)?;
     let ends = |x: &[[f64; 2]]| Array2::from_shape_fn((x.len(), 2), |(i, j)| x[i][j]);
     w.add_array("validation_from_4", &ends(&v.from_b)).map_err(e)?;
     w.add_array("validation_from_1", &ends(&v.from_a)).map_err(e)?;
@@ -405,7 +444,11 @@ fn diagram_checks(report: &mut Report, diagram: &continuation::Diagram, sys: &Tw
             stable == want,
         );
     }
-    for (n, want) in [(25.0, [0.498, 0.078]), (30.0, [0.477, 0.055]), (35.0, [0.502, 0.293])] {
+    for (n, want) in [
+        (25.0, [0.498, 0.078]),
+        (30.0, [0.477, 0.055]),
+        (35.0, [0.502, 0.293]),
+    ] {
         let fps: Vec<FixedPoint> = pair::upper_fixed_points(sys, control(n))
             .into_iter()
             .filter(|f| f.stability == Stability::Stable)
@@ -431,7 +474,14 @@ fn diagram_checks(report: &mut Report, diagram: &continuation::Diagram, sys: &Tw
     let kinds: Vec<&str> = fps.iter().map(|f| pair::stability_name(f.stability)).collect();
     let text = fps
         .iter()
-        .map(|f| format!("({:.3}, {:.3}) {}", f.alpha, f.ell, pair::stability_name(f.stability)))
+        .map(|f| {
+            format!(
+                "({:.3}, {:.3}) {}",
+                f.alpha,
+                f.ell,
+                pair::stability_name(f.stability)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let want = [[0.384, -0.096], [0.464, -0.001], [0.561, 0.096]];
@@ -504,7 +554,8 @@ fn dynamics_run(pair: &Pair, n: f64, eta: f64, p: &Protocol) -> Result<PairRun> 
 pub fn split_epoch(run: &PairRun) -> Option<usize> {
     (0..run.epochs.len())
         .find(|&i| {
-            (run.alpha[[i, 0]] - run.alpha[[i, 1]]).abs() > 1e-3 || (run.ell[[i, 0]] - run.ell[[i, 1]]).abs() > 1e-3
+            (run.alpha[[i, 0]] - run.alpha[[i, 1]]).abs() > 1e-3
+                || (run.ell[[i, 0]] - run.ell[[i, 1]]).abs() > 1e-3
         })
         .map(|i| run.epochs[i])
 }
@@ -572,7 +623,11 @@ fn dynamics_checks(report: &mut Report, sys: &TwoMemory, run: &PairRun, n: f64, 
     let dist = |m: usize| {
         stable
             .iter()
-            .map(|f| (f.alpha - run.alpha[[last, m]]).abs().max((f.ell - run.ell[[last, m]]).abs()))
+            .map(|f| {
+                (f.alpha - run.alpha[[last, m]])
+                    .abs()
+                    .max((f.ell - run.ell[[last, m]]).abs())
+            })
             .fold(f64::INFINITY, f64::min)
     };
     let ends = format!(
@@ -603,7 +658,10 @@ fn dynamics_checks(report: &mut Report, sys: &TwoMemory, run: &PairRun, n: f64, 
             &format!("{key}_end"),
             &format!("n = {n}: final state (no split) vs stable FPs of the reduced system"),
             &format!("{ends}; distance {d:.4}"),
-            &format!("theory: a stable FP ({fp_text}); reduced run ends at ({:.3}, {:.3}) (< 0.01)", reduced_end.alpha, reduced_end.ell),
+            &format!(
+                "theory: a stable FP ({fp_text}); reduced run ends at ({:.3}, {:.3}) (< 0.01)",
+                reduced_end.alpha, reduced_end.ell
+            ),
             d < 0.01,
         );
     } else {
@@ -635,8 +693,11 @@ fn save_run(ctx: &Context, name: &str, run: &PairRun) -> Result<PathBuf> {
         for (i, (_, m)) in run.snapshots.iter().enumerate() {
             snaps.index_axis_mut(ndarray::Axis(0), i).assign(m);
         }
-        w.add_array("snapshot_epochs", &Array1::from_iter(run.snapshots.iter().map(|s| s.0 as i64)))
-            .map_err(e)?;
+        w.add_array(
+            "snapshot_epochs",
+            &Array1::from_iter(run.snapshots.iter().map(|s| s.0 as i64)),
+        )
+        .map_err(e)?;
         w.add_array("snapshots", &snaps).map_err(e)?;
     }
     w.finish().map_err(e)?;
@@ -662,13 +723,26 @@ fn phase(sys: &TwoMemory, n: f64, title: String, alpha_range: (f64, f64)) -> Pha
 fn nullcline_figure(ctx: &Context, sys: &TwoMemory, pair: &Pair, ns: &[f64]) -> Result<PathBuf> {
     let mut cells = Vec::new();
     for &n in ns {
-        let plane = phase(sys, n, format!("n = {n}, T_eff = 700/2^(1/n) = {:.1}", sys.effective_temperature(control(n))), (0.0, 1.0));
+        let plane = phase(
+            sys,
+            n,
+            format!(
+                "n = {n}, T_eff = 700/2^(1/n) = {:.1}",
+                sys.effective_temperature(control(n))
+            ),
+            (0.0, 1.0),
+        );
         let fps = pair::upper_fixed_points(sys, control(n));
         let mut imgs = Array2::zeros((fps.len().max(1), pair.samples.ncols()));
         let mut titles = Vec::new();
         for (i, f) in fps.iter().enumerate() {
             imgs.row_mut(i).assign(&pair.image(f.alpha, f.beta));
-            titles.push(format!("{}: α={:.2}, ℓ={:.2}", pair::stability_name(f.stability), f.alpha, f.ell));
+            titles.push(format!(
+                "{}: α={:.2}, ℓ={:.2}",
+                pair::stability_name(f.stability),
+                f.alpha,
+                f.ell
+            ));
         }
         let mut grid = MemoryGrid::new(imgs, 1);
         grid.scale = 6;
@@ -691,8 +765,10 @@ fn nullcline_figure(ctx: &Context, sys: &TwoMemory, pair: &Pair, ns: &[f64]) -> 
 fn dynamics_row(sys: &TwoMemory, pair: &Pair, run: &PairRun, n: f64, eta: f64) -> Result<Vec<Panel>> {
     let mut row = Vec::new();
     let windows = [(0usize, 1000usize), (1000, 2000), (2000, 3000)];
+    let base = phase(sys, n, String::new(), (0.0, 1.0));
     for (lo, hi) in windows {
-        let mut plane = phase(sys, n, format!("n = {n}, η = {eta}: epochs {lo}–{hi}"), (0.0, 1.0));
+        let mut plane = base.clone();
+        plane.title = format!("n = {n}, η = {eta}: epochs {lo}–{hi}");
         plane.trajectories = (0..2)
             .map(|m| Trail {
                 points: run
@@ -794,7 +870,10 @@ fn effective_temperature(
             _ => None,
         };
         if let Some(w) = want {
-            let dev = (c[0] - w[0]).abs().max((c[1] - w[1]).abs()).max((ell - w[2]).abs());
+            let dev = (c[0] - w[0])
+                .abs()
+                .max((c[1] - w[1]).abs())
+                .max((ell - w[2]).abs());
             report.check(
                 &format!("efftemp_n{n}_spec_dev"),
                 &format!("n = {n}: max deviation of (α_A, α_B, ℓ_1) from the spec"),
@@ -830,7 +909,16 @@ fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> R
                 l[[mu, ca]] += e;
                 l[[mu, cb]] -= e;
             }
-            runs.push(pair::train(pair, n, TEMPERATURE, eta, epochs, State::new(m, l), p.movie_every, &[])?);
+            runs.push(pair::train(
+                pair,
+                n,
+                TEMPERATURE,
+                eta,
+                epochs,
+                State::new(m, l),
+                p.movie_every,
+                &[],
+            )?);
         }
     }
     let frames: Vec<usize> = (0..runs[0].epochs.len())
@@ -849,7 +937,12 @@ fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> R
     let classes: Vec<usize> = (0..k).map(|i| i / 2).collect();
     let titles: Vec<String> = frames
         .iter()
-        .map(|&i| format!("n = {n}, T = {TEMPERATURE}, K = 2, η = {eta}: epoch {}", runs[0].epochs[i]))
+        .map(|&i| {
+            format!(
+                "n = {n}, T = {TEMPERATURE}, K = 2, η = {eta}: epoch {}",
+                runs[0].epochs[i]
+            )
+        })
         .collect();
     let base = ScatterTrajectories {
         title: String::new(),
@@ -857,10 +950,10 @@ fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> R
         y_label: "α (coefficient of the 1)".into(),
         curves: pair::nullcline_series(sys, control(n)),
         bounds: Some(((-1.0, 1.0), (-0.1, 1.05))),
-        size: (720, 640),
+        size: (600, 540),
         ..Default::default()
     };
     let path = ctx.path(&format!("fig5-movie-n{n}.gif"));
-    plot::alpha_plane_movie(&path, &base, pos.view(), Some(&classes), &titles, 15)?;
+    plot::alpha_plane_movie(&path, &base, pos.view(), Some(&classes), &titles, 10)?;
     Ok(path)
 }

@@ -41,7 +41,7 @@ pub struct Protocol {
 }
 
 /// The protocol of a scale: paper = the full 29 × 25 grid with 10 002 updates; quick = every
-/// second n (2, 4, …, 30) on the full T grid, 5 000 updates.
+/// second n (2, 4, …, 30) on the full T grid, 3 000 updates.
 pub fn protocol(scale: Scale) -> Protocol {
     let n: Vec<f64> = match scale {
         Scale::Quick => (1..=15).map(|k| 2.0 * k as f64).collect(),
@@ -51,7 +51,7 @@ pub fn protocol(scale: Scale) -> Protocol {
         n,
         temperature: (0..25).map(|k| 400.0 + 20.0 * k as f64).collect(),
         eta: 0.001,
-        epochs: scale.pick(5000, 10_002),
+        epochs: scale.pick(3000, 10_002),
         intra_slices: vec![880.0, 840.0, 800.0],
         inter_slices: vec![880.0, 800.0, 740.0],
     }
@@ -101,18 +101,24 @@ fn train(pair: &Pair, n: f64, t: f64, eta: f64, epochs: usize, init: State) -> R
 
 /// Train every grid cell of both systems (cells in parallel; each run is sequential, so the
 /// result does not depend on the thread count).
-pub fn simulate(intra: &Pair, inter: &Pair, p: &Protocol, seed: u64) -> Result<Grid> {
+pub fn simulate(intra: &Pair, inter: &Pair, p: &Protocol, seed: u64, jobs: usize) -> Result<Grid> {
     let (nn, nt) = (p.n.len(), p.temperature.len());
     let cells: Vec<(usize, usize)> = (0..nn).flat_map(|i| (0..nt).map(move |j| (i, j))).collect();
-    let out: Vec<Result<(State, State)>> = cells
-        .par_iter()
-        .map(|&(i, j)| {
-            let (n, t) = (p.n[i], p.temperature[j]);
-            let a = train(intra, n, t, p.eta, p.epochs, intra_init(seed)?)?;
-            let b = train(inter, n, t, p.eta, p.epochs, inter_init(inter))?;
-            Ok((a, b))
-        })
-        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Error::invalid("--jobs", e.to_string()))?;
+    let out: Vec<Result<(State, State)>> = pool.install(|| {
+        cells
+            .par_iter()
+            .map(|&(i, j)| {
+                let (n, t) = (p.n[i], p.temperature[j]);
+                let a = train(intra, n, t, p.eta, p.epochs, intra_init(seed)?)?;
+                let b = train(inter, n, t, p.eta, p.epochs, inter_init(inter))?;
+                Ok((a, b))
+            })
+            .collect()
+    });
     let mut g = Grid {
         intra: Array3::zeros((nn, nt, 2)),
         inter: Array4::zeros((nn, nt, 2, 2)),
@@ -128,8 +134,12 @@ pub fn simulate(intra: &Pair, inter: &Pair, p: &Protocol, seed: u64) -> Result<G
             g.inter[[i, j, mu, 0]] = c[0];
             g.inter[[i, j, mu, 1]] = c[1];
         }
-        g.intra_images.slice_mut(ndarray::s![i, j, ..]).assign(&a.memories.row(0));
-        g.inter_images.slice_mut(ndarray::s![i, j, ..]).assign(&b.memories.row(0));
+        g.intra_images
+            .slice_mut(ndarray::s![i, j, ..])
+            .assign(&a.memories.row(0));
+        g.inter_images
+            .slice_mut(ndarray::s![i, j, ..])
+            .assign(&b.memories.row(0));
     }
     Ok(g)
 }
@@ -189,7 +199,7 @@ fn grid(ctx: &Context, p: &Protocol, intra: &Pair, inter: &Pair) -> Result<(Grid
         };
         return Ok((g, true));
     }
-    let g = simulate(intra, inter, p, ctx.opts.seed)?;
+    let g = simulate(intra, inter, p, ctx.opts.seed, ctx.opts.jobs)?;
     let e = |e: ndarray_npy::WriteNpzError| Error::format(&npz, e.to_string());
     let mut w = crate::npy::create_npz(&npz)?;
     w.add_array("n", &Array1::from(p.n.clone())).map_err(e)?;
@@ -220,7 +230,10 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let source = if ctx.opts.samples.is_some() {
         "reference 200-digit set (--samples)".to_string()
     } else {
-        format!("embedded MNIST standard set (20 per class, seed {})", ctx.opts.seed)
+        format!(
+            "embedded MNIST standard set (20 per class, seed {})",
+            ctx.opts.seed
+        )
     };
     let (di, de) = (intra.dots, inter.dots);
     let data = format!(
@@ -247,7 +260,11 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let mut report = Report::new(data, protocol_text);
     report.info(
         "grid_seconds",
-        if reused { "wall time (s), grid reused" } else { "wall time of the grid (s)" },
+        if reused {
+            "wall time (s), grid reused"
+        } else {
+            "wall time of the grid (s)"
+        },
         t0.elapsed().as_secs_f64(),
         "—",
     );
@@ -266,8 +283,17 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let inter_line1 = line(de.aa, de.ab);
 
     // Heat maps.
-    let hm = |values: &Array2<f64>, range: (f64, f64), cmap: Colormap, title: String, lbl: &str, lines: &[Vec<f64>]| {
-        let mut h = Heatmap::new(values.t().to_owned(), p.n.clone(), p.temperature.iter().map(|t| t / PIXELS).collect());
+    let hm = |values: &Array2<f64>,
+              range: (f64, f64),
+              cmap: Colormap,
+              title: String,
+              lbl: &str,
+              lines: &[Vec<f64>]| {
+        let mut h = Heatmap::new(
+            values.t().to_owned(),
+            p.n.clone(),
+            p.temperature.iter().map(|t| t / PIXELS).collect(),
+        );
         h.colormap = cmap;
         h.range = Some(range);
         h.title = title;
@@ -288,9 +314,30 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         h
     };
     let maps = [
-        hm(&dominant, (0.4, 1.0), Colormap::viridis(), "intra (two 4s, K = 1): dominant α".into(), "max(α_A, α_B)", &[intra_line.clone()]),
-        hm(&minor0, (-0.5, 0.5), Colormap::bwr(), "inter memory 0 (4-memory): coefficient on the mean 9".into(), "minor coefficient", &[inter_line0.clone()]),
-        hm(&minor1, (-0.5, 0.5), Colormap::bwr(), "inter memory 1 (9-memory): coefficient on the mean 4".into(), "minor coefficient", &[inter_line1.clone()]),
+        hm(
+            &dominant,
+            (0.4, 1.0),
+            Colormap::viridis(),
+            "intra (two 4s, K = 1): dominant α".into(),
+            "max(α_A, α_B)",
+            std::slice::from_ref(&intra_line),
+        ),
+        hm(
+            &minor0,
+            (-0.5, 0.5),
+            Colormap::bwr(),
+            "inter memory 0 (4-memory): coefficient on the mean 9".into(),
+            "minor coefficient",
+            std::slice::from_ref(&inter_line0),
+        ),
+        hm(
+            &minor1,
+            (-0.5, 0.5),
+            Colormap::bwr(),
+            "inter memory 1 (9-memory): coefficient on the mean 4".into(),
+            "minor coefficient",
+            std::slice::from_ref(&inter_line1),
+        ),
     ];
     let row: Vec<Panel> = maps.iter().map(Panel::of).collect::<Result<_>>()?;
     let path = ctx.path("fig6-heatmaps.png");
@@ -306,29 +353,54 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 
     // Slices.
     let col = |t: f64| p.temperature.iter().position(|&x| (x - t).abs() < 1e-9);
-    let slice_plot = |values: &Array2<f64>, ts: &[f64], title: &str, ylabel: &str, d_self: f64, d_ab: f64, level: f64| {
-        let mut lp = LinePlot::new(title, "interaction order n", ylabel);
-        for (k, &t) in ts.iter().enumerate() {
-            if let Some(j) = col(t) {
-                lp.series.push(
-                    Series::new(format!("T = {t}"), p.n.clone(), values.column(j).to_vec())
-                        .with_color(crate::plot::style::cycle(k)),
-                );
-                if let Some(nl) = line_crossing(d_self, d_ab, t) {
-                    lp.events.push(Event {
-                        x: nl,
-                        label: format!("T*={t}"),
-                    });
+    let slice_plot =
+        |values: &Array2<f64>, ts: &[f64], title: &str, ylabel: &str, d_self: f64, d_ab: f64, level: f64| {
+            let mut lp = LinePlot::new(title, "interaction order n", ylabel);
+            for (k, &t) in ts.iter().enumerate() {
+                if let Some(j) = col(t) {
+                    lp.series.push(
+                        Series::new(format!("T = {t}"), p.n.clone(), values.column(j).to_vec())
+                            .with_color(crate::plot::style::cycle(k)),
+                    );
+                    if let Some(nl) = line_crossing(d_self, d_ab, t) {
+                        lp.events.push(Event {
+                            x: nl,
+                            label: format!("T*={t}"),
+                        });
+                    }
                 }
             }
-        }
-        lp.series.push(Series::new("", vec![p.n[0], p.n[nn - 1]], vec![level, level]).dashed().with_color(plotters::style::BLACK));
-        lp
-    };
-    let s1 = slice_plot(&dominant, &p.intra_slices, "intra: dominant α (vertical lines: T*(n) = T)", "max(α_A, α_B)", di.aa, di.ab, 0.7);
-    let s2 = slice_plot(&minor0, &p.inter_slices, "inter memory 0: coefficient on the mean 9", "minor coefficient", de.bb, de.ab, 0.0);
+            lp.series.push(
+                Series::new("", vec![p.n[0], p.n[nn - 1]], vec![level, level])
+                    .dashed()
+                    .with_color(plotters::style::BLACK),
+            );
+            lp
+        };
+    let s1 = slice_plot(
+        &dominant,
+        &p.intra_slices,
+        "intra: dominant α (vertical lines: T*(n) = T)",
+        "max(α_A, α_B)",
+        di.aa,
+        di.ab,
+        0.7,
+    );
+    let s2 = slice_plot(
+        &minor0,
+        &p.inter_slices,
+        "inter memory 0: coefficient on the mean 9",
+        "minor coefficient",
+        de.bb,
+        de.ab,
+        0.0,
+    );
     let path = ctx.path("fig6-slices.png");
-    panels::save_grid(&path, "Paper Fig. 6 — horizontal slices of the heat maps", &[vec![Panel::of(&s1)?, Panel::of(&s2)?]])?;
+    panels::save_grid(
+        &path,
+        "Paper Fig. 6 — horizontal slices of the heat maps",
+        &[vec![Panel::of(&s1)?, Panel::of(&s2)?]],
+    )?;
     files.push(path);
 
     // Image grids of the final memories at every 4th n and T (every 2nd at quick scale).
@@ -336,12 +408,16 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let shown_n: Vec<usize> = (0..nn).step_by(step).collect();
     let shown_t: Vec<usize> = (0..nt).step_by(4).rev().collect();
     let mut rowv = Vec::new();
-    for (images, name) in [(&g.intra_images, "intra memory"), (&g.inter_images, "inter memory 0")] {
+    for (images, name) in [
+        (&g.intra_images, "intra memory"),
+        (&g.inter_images, "inter memory 0"),
+    ] {
         let mut imgs = Array2::zeros((shown_n.len() * shown_t.len(), 784));
         let mut titles = Vec::new();
         for (r, &j) in shown_t.iter().enumerate() {
             for (c, &i) in shown_n.iter().enumerate() {
-                imgs.row_mut(r * shown_n.len() + c).assign(&images.slice(ndarray::s![i, j, ..]));
+                imgs.row_mut(r * shown_n.len() + c)
+                    .assign(&images.slice(ndarray::s![i, j, ..]));
                 titles.push(format!("n{} T{}", p.n[i], p.temperature[j]));
             }
         }
@@ -354,7 +430,14 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     panels::save_grid(&path, "Paper Fig. 6 — final memories", &[rowv])?;
     files.push(path);
 
-    checks(&mut report, &p, &dominant, &minor0, (di.aa, di.ab), (de.bb, de.ab));
+    checks(
+        &mut report,
+        &p,
+        &dominant,
+        &minor0,
+        (di.aa, di.ab),
+        (de.bb, de.ab),
+    );
     report.note(
         "The intra heat map shows max(α_A, α_B) (the reference plots the coefficient of its second \
          sample, `[:, :, 0, 1]`); which of the two 4s becomes the prototype depends on the pair.",
@@ -374,7 +457,9 @@ fn checks(
     // T > 580, where the spec notes a different partial asymmetry).
     let (mut below, mut below_ok, mut above, mut above_ok) = (0, 0, 0, 0);
     for (j, &t) in p.temperature.iter().enumerate() {
-        let Some(nl) = line_crossing(d_self, d_ab, t) else { continue };
+        let Some(nl) = line_crossing(d_self, d_ab, t) else {
+            continue;
+        };
         for (i, &n) in p.n.iter().enumerate() {
             if t <= 580.0 {
                 continue;
@@ -413,7 +498,9 @@ fn checks(
         let diff = sim - nl;
         report.check(
             &format!("intra_transition_t{t}"),
-            &format!("intra, T = {t}: simulated transition (max α = 0.7) minus the line's n ({sim:.1} vs {nl:.1})"),
+            &format!(
+                "intra, T = {t}: simulated transition (max α = 0.7) minus the line's n ({sim:.1} vs {nl:.1})"
+            ),
             diff,
             "spec §6.7: 1.5–2.7 units of n above the line (−1 … 5)",
             (-1.0..=5.0).contains(&diff),
@@ -435,7 +522,10 @@ fn checks(
     let lowest = minor0[[0, 0]];
     report.check(
         "inter_minor_low",
-        &format!("inter memory 0 at n = {}, T = {}: minor coefficient", p.n[0], p.temperature[0]),
+        &format!(
+            "inter memory 0 at n = {}, T = {}: minor coefficient",
+            p.n[0], p.temperature[0]
+        ),
         lowest,
         "spec §6.7: ≈ −0.5 (< −0.3)",
         lowest < -0.3,
@@ -444,7 +534,11 @@ fn checks(
     let high = minor0[[nn - 1, nt - 1]];
     report.check(
         "inter_minor_high",
-        &format!("inter memory 0 at n = {}, T = {}: minor coefficient", p.n[nn - 1], p.temperature[nt - 1]),
+        &format!(
+            "inter memory 0 at n = {}, T = {}: minor coefficient",
+            p.n[nn - 1],
+            p.temperature[nt - 1]
+        ),
         high,
         "spec §6.7: stays non-zero at high n, high T (≈ 0.19–0.30; > 0.1)",
         high > 0.1,

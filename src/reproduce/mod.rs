@@ -48,7 +48,10 @@ impl Scale {
         match s {
             "quick" => Ok(Scale::Quick),
             "paper" => Ok(Scale::Paper),
-            _ => Err(Error::invalid("--scale", format!("expected quick or paper, got {s:?}"))),
+            _ => Err(Error::invalid(
+                "--scale",
+                format!("expected quick or paper, got {s:?}"),
+            )),
         }
     }
 

@@ -137,11 +137,7 @@ pub struct PairRun {
 
 /// The trainer on the pair: one minibatch [A, B], label-weighted form, μ = 0, normalisation.
 pub fn trainer(pair: &Pair, n: f64, temperature: f64, eta: f64) -> Result<Trainer> {
-    let mut hyper = Hyper::paper(Params {
-        n,
-        m: n,
-        temperature,
-    });
+    let mut hyper = Hyper::paper(Params { n, m: n, temperature });
     hyper.rate = eta;
     Trainer::new(
         Form::LabelWeighted,
@@ -154,8 +150,12 @@ pub fn trainer(pair: &Pair, n: f64, temperature: f64, eta: f64) -> Result<Traine
     )
 }
 
+/// One recorded epoch: (epoch, coefficients per memory, ℓ per memory).
+type Record = (usize, Vec<[f64; 2]>, Vec<f64>);
+
 /// Train from `init` for `epochs` epochs, recording the reduced coordinates every `every` epochs
 /// (and the last) and the memories at `snapshots`.
+#[allow(clippy::too_many_arguments)]
 pub fn train(
     pair: &Pair,
     n: f64,
@@ -170,10 +170,12 @@ pub fn train(
     let mut st = init;
     let k = st.memories.nrows();
     let (ca, cb) = (pair.classes[0], pair.classes[1]);
-    let mut rec: Vec<(usize, Vec<[f64; 2]>, Vec<f64>)> = Vec::new();
+    let mut rec: Vec<Record> = Vec::new();
     let mut snaps = Vec::new();
-    let record = |st: &State, e: usize, rec: &mut Vec<(usize, Vec<[f64; 2]>, Vec<f64>)>| {
-        let ell = (0..k).map(|m| 0.5 * (st.labels[[m, ca]] - st.labels[[m, cb]])).collect();
+    let record = |st: &State, e: usize, rec: &mut Vec<Record>| {
+        let ell = (0..k)
+            .map(|m| 0.5 * (st.labels[[m, ca]] - st.labels[[m, cb]]))
+            .collect();
         rec.push((e, pair.coefficients(&st.memories), ell));
     };
     for e in 0..=epochs {

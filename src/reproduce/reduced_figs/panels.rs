@@ -41,7 +41,11 @@ pub fn compose(title: &str, rows: &[Vec<Panel>]) -> Result<(Vec<u8>, u32, u32)> 
         .max()
         .unwrap_or(0);
     let top = if title.is_empty() { 0 } else { TITLE_H };
-    let height = top + rows.iter().map(|r| r.iter().map(|p| p.h).max().unwrap_or(0)).sum::<u32>();
+    let height = top
+        + rows
+            .iter()
+            .map(|r| r.iter().map(|p| p.h).max().unwrap_or(0))
+            .sum::<u32>();
     if width == 0 || height == top {
         return Err(Error::invalid("figure panels", "no panels to compose"));
     }
@@ -63,10 +67,11 @@ pub fn compose(title: &str, rows: &[Vec<Panel>]) -> Result<(Vec<u8>, u32, u32)> 
     if !title.is_empty() {
         plot::style::ensure_font();
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        let style = TextStyle::from(("sans-serif", 26).into_font()).pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Center,
-        ));
+        let style =
+            TextStyle::from(("sans-serif", 26).into_font()).pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ));
         root.draw_text(title, &style, ((width / 2) as i32, (TITLE_H / 2) as i32))
             .map_err(|e| Error::invalid("figure title", e.to_string()))?;
         root.present()
