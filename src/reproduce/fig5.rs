@@ -250,7 +250,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let t0 = std::time::Instant::now();
     // 5. Movie.
     for &n in &p.movie_n {
-        files.push(movie(ctx, &pair, &sim_sys, n, &p)?);
+        files.extend(movie(ctx, &pair, &sim_sys, n, &p)?);
     }
     report.info(
         "time_movie_s",
@@ -887,7 +887,7 @@ fn effective_temperature(
 }
 
 /// The `Figure 6M` movie (spec §4.7): K = 2, 6 initial conditions, (ℓ_μ, α_μ) over the nullclines.
-fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> Result<PathBuf> {
+fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> Result<Vec<PathBuf>> {
     let (eta, epochs, shown) = p.movie;
     let (ca, cb) = (pair.classes[0], pair.classes[1]);
     let normal = Normal::new(-0.003, 1e-4).map_err(|e| Error::invalid("movie noise", e.to_string()))?;
@@ -955,5 +955,20 @@ fn movie(ctx: &Context, pair: &Pair, sys: &TwoMemory, n: f64, p: &Protocol) -> R
     };
     let path = ctx.path(&format!("fig5-movie-n{n}.gif"));
     plot::alpha_plane_movie(&path, &base, pos.view(), Some(&classes), &titles, 10)?;
-    Ok(path)
+    // A still of the whole movie: every path over the animated epochs, final positions circled.
+    let mut still = base;
+    still.title = format!("n = {n}, K = 2: epochs 0–{shown}, 6 starts");
+    still.trails = (0..k)
+        .map(|m| Trail {
+            points: (0..frames.len())
+                .map(|f| (pos[[f, m, 0]], pos[[f, m, 1]]))
+                .collect(),
+            class: Some(classes[m]),
+        })
+        .collect();
+    let last = frames.len() - 1;
+    still.current = (0..k).map(|m| (pos[[last, m, 0]], pos[[last, m, 1]])).collect();
+    let still_path = ctx.path(&format!("fig5-movie-n{n}.png"));
+    plot::save(&still, &still_path)?;
+    Ok(vec![path, still_path])
 }
