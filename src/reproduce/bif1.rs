@@ -5,7 +5,7 @@
 //! overlaps m(t) with the bifurcations crossed (Fig. 1c), the schedule, and two neuron ("gene")
 //! traces x_i(t) (§7.4).
 
-use super::fig5::panels::{self, Panel};
+use super::reduced_figs::panels::{self, Panel};
 use super::{Context, Outcome, Report, Scale};
 use crate::bifurcating::bifurcation;
 use crate::bifurcating::critical::{self, CriticalPoint, Kind};

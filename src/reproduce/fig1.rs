@@ -7,8 +7,7 @@
 //! max-α, high reconstruction count, several labels ≥ 0.99 per memory); at n = 30 they are close to
 //! a few training samples (large max-α, low count, about one label ≥ 0.99).
 
-#[path = "dam_figs/mod.rs"]
-pub mod dam_figs;
+use super::dam_figs;
 
 use super::{Context, Outcome, Report, Scale};
 use crate::error::Result;

@@ -3,7 +3,7 @@
 //! 8 random final memories and the UMAP positions (§3.8) of all final memories at T = 650, 750 and
 //! n = 10, 25, 50. Measured reference values: spec §6.4.
 
-use super::fig1::dam_figs::{self, Panel, Record, Sheet, t_r};
+use super::dam_figs::{self, Panel, Record, Sheet, t_r};
 use super::{Context, Outcome, Report, Scale};
 use crate::error::Result;
 use crate::plot::{self, ClassPoint, Corner, LinePlot, MemoryGrid, ScatterTrajectories, Series, tab10};

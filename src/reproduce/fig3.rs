@@ -5,7 +5,7 @@
 //! movie of the memory grid. Reference numbers: spec §6.2 (max-α, reconstruction counts, labels per
 //! memory) and §6.3 (learning order 1, 4, 7, 9, 5, 6, 8, 3, 2, 0 on the reference set).
 
-use super::fig1::dam_figs::{self, OrderChart, Panel, Record, Sheet};
+use super::dam_figs::{self, OrderChart, Panel, Record, Sheet};
 use super::{Check, Context, Outcome, Report, Scale};
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};

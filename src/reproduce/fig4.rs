@@ -9,8 +9,7 @@
 //! dendrogram, UMAP panels with memory trails and memory samples (5 per class). The supplement
 //! [1, 7, 9] (η = 0.005) runs at paper scale.
 
-#[path = "split_figs/mod.rs"]
-pub mod split_figs;
+use super::split_figs;
 
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::run;

@@ -9,10 +9,7 @@
 //! (#21/#81 of `--samples`, else the 1 and the 4 of the embedded standard set whose dot products
 //! are closest to the spec's) and are drawn over that pair's own nullclines.
 
-#[path = "reduced_figs/pair.rs"]
-pub mod pair;
-#[path = "reduced_figs/panels.rs"]
-pub mod panels;
+use super::reduced_figs::{pair, panels};
 
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::train::State;

@@ -11,7 +11,7 @@
 //! reach "different saddles" when their final memories differ by more than 0.05 in RMS pixel
 //! distance (the clade tolerance of spec §6.5).
 
-use super::fig4::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
+use super::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
 use super::{Context, Outcome, Report, Scale, class_means, restrict};
 use crate::dam::model::Params;
 use crate::dam::train::{State, train_simple};

@@ -6,7 +6,7 @@
 //! #{A : ℓ_{A,d} > 0.98} (§3.11), drawn stacked against T_r = T/784. Panel A shows 20 memories
 //! (2 per class) at five temperatures. Paper scale adds the supplement n ∈ {15, 40}.
 
-use super::fig4::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
+use super::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::run;
 use crate::data::CLASSES;

@@ -20,6 +20,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub mod bif1;
+pub mod dam_figs;
 pub mod fig1;
 pub mod fig2;
 pub mod fig3;
@@ -28,7 +29,9 @@ pub mod fig5;
 pub mod fig6;
 pub mod fig7;
 pub mod fig8;
+pub mod reduced_figs;
 pub mod report;
+pub mod split_figs;
 
 pub use report::{Check, Report};
 
