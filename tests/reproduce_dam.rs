@@ -7,36 +7,14 @@
 //! written here, checks every figure file, and calls the figure again: the finished runs must be
 //! reused (their `summary.json` untouched) and the numbers identical.
 
+mod common;
+
+use common::reproduce::{options, passed, value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use waddington::reproduce::{self, Figure, Options, Outcome, Scale, fig1, fig2, fig3};
+use waddington::reproduce::{self, Figure, Outcome, Scale, fig1, fig2, fig3};
 use waddington::sweep::Grid;
-
-fn options(out: &Path) -> Options {
-    Options {
-        out: out.to_path_buf(),
-        scale: Scale::Quick,
-        samples: None,
-        seed: 0,
-        jobs: 2,
-        progress: false,
-    }
-}
-
-fn value(o: &Outcome, key: &str) -> f64 {
-    o.report
-        .get(key)
-        .and_then(|c| c.value)
-        .unwrap_or_else(|| panic!("report has no numeric check {key:?}"))
-}
-
-fn passed(o: &Outcome, key: &str) -> bool {
-    o.report
-        .get(key)
-        .and_then(|c| c.pass)
-        .unwrap_or_else(|| panic!("report has no verdict for {key:?}"))
-}
 
 /// A PNG file: signature, IHDR size at least 200×150, and more than 4 kB (not blank).
 fn assert_png(path: &Path) {

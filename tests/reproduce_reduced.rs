@@ -2,34 +2,11 @@
 //! numbers checked by thresholds written here (not read from the reports), the figure files
 //! checked as PNG/GIF, and the paper-scale protocols checked against the spec's tables.
 
-use std::path::{Path, PathBuf};
-use waddington::reproduce::{self, Figure, Options, Outcome, Scale, bif1, fig5, fig6};
+mod common;
 
-fn options(out: &Path, samples: Option<PathBuf>) -> Options {
-    Options {
-        out: out.to_path_buf(),
-        scale: Scale::Quick,
-        samples,
-        seed: 0,
-        jobs: 2,
-        progress: false,
-    }
-}
-
-fn value(o: &Outcome, key: &str) -> f64 {
-    o.report
-        .get(key)
-        .and_then(|c| c.value)
-        .unwrap_or_else(|| panic!("report has no numeric check {key}"))
-}
-
-fn passed(o: &Outcome, key: &str) -> bool {
-    o.report
-        .get(key)
-        .unwrap_or_else(|| panic!("report has no check {key}"))
-        .pass
-        == Some(true)
-}
+use common::reproduce::{options, options_with, passed, value};
+use std::path::PathBuf;
+use waddington::reproduce::{self, Figure, Outcome, Scale, bif1, fig5, fig6};
 
 /// Every file is a non-trivial PNG (signature, IHDR size ≥ 300×300, > 10 kB) or GIF.
 fn check_files(o: &Outcome) {
@@ -71,7 +48,7 @@ fn same_numbers(a: &Outcome, b: &Outcome) {
 #[test]
 fn fig5_quick_reproduces_the_two_digit_system() {
     let dir = tempfile::tempdir().unwrap();
-    let o = reproduce::reproduce(Figure::Fig5, options(dir.path(), None)).unwrap();
+    let o = reproduce::reproduce(Figure::Fig5, options(dir.path())).unwrap();
     // Saddle-node bifurcations of the reference pair (spec §6.6).
     let (lo, hi) = (value(&o, "fold_low"), value(&o, "fold_high"));
     assert!((24.0..24.1).contains(&lo), "first fold at {lo}");
@@ -99,7 +76,7 @@ fn fig5_quick_reproduces_the_two_digit_system() {
     check_files(&o);
     assert!(o.files.iter().any(|f| f.ends_with("fig5-movie-n10.gif")));
     // Deterministic: a second call gives the same numbers.
-    let again = reproduce::reproduce(Figure::Fig5, options(dir.path(), None)).unwrap();
+    let again = reproduce::reproduce(Figure::Fig5, options(dir.path())).unwrap();
     same_numbers(&o, &again);
 }
 
@@ -107,7 +84,7 @@ fn fig5_quick_reproduces_the_two_digit_system() {
 fn fig6_quick_reproduces_the_transition_and_reuses_its_grid() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = std::time::Instant::now();
-    let o = reproduce::reproduce(Figure::Fig6, options(dir.path(), None)).unwrap();
+    let o = reproduce::reproduce(Figure::Fig6, options(dir.path())).unwrap();
     let first = t0.elapsed().as_secs_f64();
     // Intra: simulated transition a little above the analytic line (spec §6.7: 1.5–2.7).
     for t in ["880", "840", "800"] {
@@ -124,7 +101,7 @@ fn fig6_quick_reproduces_the_transition_and_reuses_its_grid() {
     assert!(value(&o, "inter_minor_high") > 0.1);
     check_files(&o);
     let t1 = std::time::Instant::now();
-    let again = reproduce::reproduce(Figure::Fig6, options(dir.path(), None)).unwrap();
+    let again = reproduce::reproduce(Figure::Fig6, options(dir.path())).unwrap();
     let second = t1.elapsed().as_secs_f64();
     assert!(
         second < 0.5 * first,
@@ -136,7 +113,7 @@ fn fig6_quick_reproduces_the_transition_and_reuses_its_grid() {
 #[test]
 fn bif1_quick_reproduces_figure1() {
     let dir = tempfile::tempdir().unwrap();
-    let o = reproduce::reproduce(Figure::Bif1, options(dir.path(), None)).unwrap();
+    let o = reproduce::reproduce(Figure::Bif1, options(dir.path())).unwrap();
     assert!((value(&o, "fold_b") + 1.502_641_515_443_31).abs() < 1e-10);
     assert!((value(&o, "fold_a_b2") - 4.473463673167).abs() < 1e-9);
     assert!((value(&o, "reduced_beta1000_plateau") - 0.233026).abs() < 1e-5);
@@ -155,7 +132,7 @@ fn bif1_quick_reproduces_figure1() {
     }
     assert!(o.report.failed().is_empty());
     check_files(&o);
-    let again = reproduce::reproduce(Figure::Bif1, options(dir.path(), None)).unwrap();
+    let again = reproduce::reproduce(Figure::Bif1, options(dir.path())).unwrap();
     same_numbers(&o, &again);
 }
 
@@ -217,7 +194,7 @@ fn fig5_with_the_reference_pair_matches_the_spec() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let o = reproduce::reproduce(Figure::Fig5, options(dir.path(), Some(path))).unwrap();
+    let o = reproduce::reproduce(Figure::Fig5, options_with(dir.path(), Some(path))).unwrap();
     assert!(o.report.data.contains("753.22") || o.report.data.contains("753.2"));
     // Spec §6.6 effective-temperature end states of #21/#81.
     for n in ["3", "15", "30"] {
@@ -236,7 +213,7 @@ fn fig6_paper_scale_with_the_reference_set() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut opts = options(dir.path(), Some(path));
+    let mut opts = options_with(dir.path(), Some(path));
     opts.scale = Scale::Paper;
     let o = reproduce::reproduce(Figure::Fig6, opts).unwrap();
     // §6.7 (measured on the same substitutes): simulated transition − line crossing, intra at

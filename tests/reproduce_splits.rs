@@ -4,29 +4,13 @@
 //! runs (their files untouched) and reports the same numbers — plus the paper-scale grids against
 //! the spec's protocol tables (§4.0, §4.6, §4.10, §4.11) without running them.
 
+mod common;
+
+use common::reproduce::{options, value};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use waddington::reproduce::{self, Figure, Options, Outcome, Scale, fig4, fig7, fig8};
+use waddington::reproduce::{self, Figure, Outcome, Scale, fig4, fig7, fig8};
 use waddington::sweep::Grid;
-
-fn options(out: &Path) -> Options {
-    Options {
-        out: out.to_path_buf(),
-        scale: Scale::Quick,
-        samples: None,
-        seed: 0,
-        jobs: 2,
-        progress: false,
-    }
-}
-
-fn value(o: &Outcome, key: &str) -> f64 {
-    let c = o
-        .report
-        .get(key)
-        .unwrap_or_else(|| panic!("report has no check {key}"));
-    c.value.unwrap_or_else(|| panic!("{key} has no numeric value"))
-}
 
 fn text(o: &Outcome, key: &str) -> String {
     o.report

@@ -17,6 +17,8 @@ pub fn fixtures() -> Option<PathBuf> {
     }
 }
 
+pub mod reproduce;
+
 /// The `waddington` binary built for the tests.
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_waddington"))
