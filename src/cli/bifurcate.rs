@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use waddington::bifurcating::bifurcation::{self, ContOptions};
 use waddington::bifurcating::critical::{self, SearchOptions};
 use waddington::bifurcating::figures;
-use waddington::reduced::figures::check_output;
 use waddington::bifurcating::potentials::{self, PolyPotential, Potential};
 use waddington::bifurcating::scenario::{self, Scenario};
+use waddington::reduced::figures::check_output;
 
 /// Output format of tables.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq)]

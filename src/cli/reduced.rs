@@ -5,7 +5,8 @@ use anyhow::Context;
 use std::path::PathBuf;
 use waddington::reduced::continuation::{self, DiagramOptions, Parameter};
 use waddington::reduced::{
-    Control, LossPower, PairDots, TwoMemory, figures, fixed_points, nullclines, output, regions, splitting, transition,
+    Control, LossPower, PairDots, TwoMemory, figures, fixed_points, nullclines, output, regions, splitting,
+    transition,
 };
 
 /// The pair and the system (shared by all subcommands).
@@ -472,7 +473,9 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             }
             done(continuation::write_fold_curves(&out, &sys, &curves)?);
             if let Some(p) = plot {
-                save_plot(&p, |p| waddington::plot::save(&figures::fold_curves_figure(&curves), p))?;
+                save_plot(&p, |p| {
+                    waddington::plot::save(&figures::fold_curves_figure(&curves), p)
+                })?;
             }
         }
         Command::Regions {

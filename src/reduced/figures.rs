@@ -6,8 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::plot::{
-    self, BifurcationDiagram, Colormap, DrawResult, Figure, Heatmap, LinePlot, PhasePlane,
-    Series,
+    self, BifurcationDiagram, Colormap, DrawResult, Figure, Heatmap, LinePlot, PhasePlane, Series,
 };
 use crate::reduced::continuation::{Diagram, FoldCurves, Parameter};
 use crate::reduced::nullclines::Nullcline;
@@ -46,7 +45,11 @@ pub fn check_output(path: &Path, force: bool) -> Result<()> {
     {
         return Err(Error::invalid(
             "plot",
-            format!("{}: cannot write there ({} is not a folder)", path.display(), d.display()),
+            format!(
+                "{}: cannot write there ({} is not a folder)",
+                path.display(),
+                d.display()
+            ),
         ));
     }
     Ok(())
@@ -120,7 +123,11 @@ pub fn diagram_figure(d: &Diagram) -> Row<BifurcationDiagram> {
             .map(|b| plot::Branch {
                 label: String::new(),
                 points: b.points.iter().map(|f| (x_of(f), value(f))).collect(),
-                stable: b.points.iter().map(|f| f.stability == Stability::Stable).collect(),
+                stable: b
+                    .points
+                    .iter()
+                    .map(|f| f.stability == Stability::Stable)
+                    .collect(),
                 color: Some(RGBColor(0xb8, 0x86, 0x0b)),
             })
             .collect(),
@@ -196,7 +203,11 @@ pub fn nullcline_figure(
 /// black dots.
 pub fn fold_curves_figure(curves: &FoldCurves) -> LinePlot {
     let mut fig = LinePlot::new(
-        format!("fold curves: {} curves, {} cusps", curves.curves.len(), curves.cusps.len()),
+        format!(
+            "fold curves: {} curves, {} cusps",
+            curves.curves.len(),
+            curves.cusps.len()
+        ),
         "interaction order n",
         "temperature T",
     );
@@ -242,7 +253,8 @@ pub fn transition_figure(r: &Transition) -> TransitionFigure {
             "interaction order n",
             "temperature T",
         );
-        fig.series.push(Series::new("T*(n), d_AA + d_AB", r.n.clone(), r.line_a.clone()));
+        fig.series
+            .push(Series::new("T*(n), d_AA + d_AB", r.n.clone(), r.line_a.clone()));
         fig.series
             .push(Series::new("T*(n), d_BB + d_AB", r.n.clone(), r.line_b.clone()).dashed());
         return TransitionFigure::Lines(fig);
