@@ -223,7 +223,7 @@ pub fn fold_curves_figure(curves: &FoldCurves) -> LinePlot {
             label: "cusp".into(),
             x: curves.cusps.iter().map(|c| c.n).collect(),
             y: curves.cusps.iter().map(|c| c.temperature).collect(),
-            color: Some(BLACK.into()),
+            color: Some(BLACK),
             markers: true,
             width: 1,
             ..Default::default()
