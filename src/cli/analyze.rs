@@ -26,6 +26,9 @@ pub struct Args {
     /// Replace existing analysis outputs.
     #[arg(long)]
     pub overwrite: bool,
+    /// Do not draw analysis/recognition.png and analysis/split-tree.png (single run).
+    #[arg(long)]
+    pub no_figures: bool,
     /// Frames read and processed together.
     #[arg(long, default_value_t = 32)]
     pub chunk: usize,
@@ -48,6 +51,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         print!("{}", an.report());
         let out = a.out.clone().unwrap_or_else(|| a.runs[0].join("analysis"));
         println!("wrote {}", out.display());
+        if !a.no_figures {
+            for f in landscape::figures::write_figures(&an, &out)? {
+                println!("wrote {}", f.display());
+            }
+        }
     } else {
         let Some(out) = a.out else {
             anyhow::bail!(

@@ -6,8 +6,10 @@ use anyhow::Context;
 use std::path::PathBuf;
 use waddington::bifurcating::bifurcation::{self, ContOptions};
 use waddington::bifurcating::critical::{self, SearchOptions};
+use waddington::bifurcating::figures;
 use waddington::bifurcating::potentials::{self, PolyPotential, Potential};
 use waddington::bifurcating::scenario::{self, Scenario};
+use waddington::reduced::figures::check_output;
 
 /// Output format of tables.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq)]
@@ -96,6 +98,10 @@ pub enum Command {
         /// Half-width of the search box (default: from the coefficients).
         #[arg(long)]
         radius: Option<f64>,
+        /// Also draw the landscape (2-D potentials) with its critical points to this file
+        /// (.png or .svg; overwritten if present).
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// Saddle → attractor connections (ends of the saddles' unstable manifolds), as JSON.
     Connections {
@@ -167,6 +173,9 @@ pub enum Command {
         /// Output folder (must not already hold results).
         #[arg(long)]
         out: PathBuf,
+        /// Also draw m(t) (or z(t)) with the located events to this new file (.png or .svg).
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// The Figure-1 scenario of spec §7: which pattern the network ends in and when each
     /// bifurcation was crossed.
@@ -186,7 +195,12 @@ pub enum Command {
 /// Run a subcommand.
 pub fn run(c: Command) -> anyhow::Result<()> {
     match c {
-        Command::CriticalPoints { pot, format, radius } => critical_points(&pot, format, radius),
+        Command::CriticalPoints {
+            pot,
+            format,
+            radius,
+            plot,
+        } => critical_points(&pot, format, radius, plot),
         Command::Connections { pot } => connections(&pot),
         Command::Diagram {
             pot,
@@ -209,13 +223,28 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             rda,
             normalise,
         } => patterns(scenario, data, classes, rda, normalise),
-        Command::Simulate { scenario, out } => simulate(&scenario, &out),
+        Command::Simulate { scenario, out, plot } => simulate(&scenario, &out, plot),
         Command::Demo { beta, out, json } => demo(beta, out, json),
     }
 }
 
-fn critical_points(pa: &PotentialArgs, format: Format, radius: Option<f64>) -> anyhow::Result<()> {
+fn critical_points(
+    pa: &PotentialArgs,
+    format: Format,
+    radius: Option<f64>,
+    plot: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let (pot, p) = pa.build()?;
+    if let Some(f) = &plot {
+        check_output(f, true).with_context(|| format!("--plot {}", f.display()))?;
+        anyhow::ensure!(
+            pot.dim() == 2,
+            "--plot {}: the landscape figure needs a two-dimensional potential ({} has {})",
+            f.display(),
+            pot.name(),
+            pot.dim()
+        );
+    }
     let opts = SearchOptions {
         radius,
         ..SearchOptions::default()
@@ -268,6 +297,11 @@ fn critical_points(pa: &PotentialArgs, format: Format, radius: Option<f64>) -> a
                 println!("{:<11} {} {:>20.12}", cp.kind.as_str(), zs, cp.value);
             }
         }
+    }
+    if let Some(f) = plot {
+        let fig = figures::landscape_figure(&pot, &p, &cps, radius, 161)?;
+        waddington::plot::save(&fig, &f).with_context(|| format!("writing figure {}", f.display()))?;
+        eprintln!("wrote {}", f.display());
     }
     Ok(())
 }
@@ -431,7 +465,10 @@ fn patterns(
     Ok(())
 }
 
-fn simulate(path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+fn simulate(path: &std::path::Path, out: &std::path::Path, plot: Option<PathBuf>) -> anyhow::Result<()> {
+    if let Some(f) = &plot {
+        check_output(f, false).with_context(|| format!("--plot {}", f.display()))?;
+    }
     let sc = Scenario::from_file(path)?;
     let model = sc.model()?;
     let n = if sc.run.noise > 0.0 {
@@ -449,6 +486,13 @@ fn simulate(path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()>
     let finals: Vec<String> = res.iter().map(|r| format!("{:?}", r.final_pattern)).collect();
     println!("final pattern(s): {}", finals.join(" "));
     println!("wrote {}", out.display());
+    if let Some(f) = plot {
+        let name = path.file_name().map_or(path.into(), std::path::Path::new);
+        let title = format!("{}: final pattern {:?}", name.display(), res[0].final_pattern);
+        let fig = figures::traces_figure(&res[0], model.potential.var_names(), &title)?;
+        waddington::plot::save(&fig, &f).with_context(|| format!("writing figure {}", f.display()))?;
+        println!("wrote {}", f.display());
+    }
     Ok(())
 }
 

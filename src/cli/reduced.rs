@@ -5,7 +5,8 @@ use anyhow::Context;
 use std::path::PathBuf;
 use waddington::reduced::continuation::{self, DiagramOptions, Parameter};
 use waddington::reduced::{
-    Control, LossPower, PairDots, TwoMemory, fixed_points, nullclines, output, regions, splitting, transition,
+    Control, LossPower, PairDots, TwoMemory, figures, fixed_points, nullclines, output, regions, splitting,
+    transition,
 };
 
 /// The pair and the system (shared by all subcommands).
@@ -89,6 +90,9 @@ pub enum Command {
         /// Spacing of the parameter values where new branches are searched.
         #[arg(long)]
         seed_spacing: Option<f64>,
+        /// Also draw the figure to this file (.png or .svg), after the data are written.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -133,6 +137,9 @@ pub enum Command {
         /// Vector-field grid size (α and ℓ).
         #[arg(long, default_value_t = 100)]
         grid: usize,
+        /// Also draw the figure to this file (.png or .svg), after the data are written.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -159,6 +166,9 @@ pub enum Command {
         /// Temperatures at which folds are searched to seed the curves (count).
         #[arg(long, default_value_t = 5)]
         seeds: usize,
+        /// Also draw the figure to this file (.png or .svg), after the data are written.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -217,6 +227,9 @@ pub enum Command {
         /// Epochs of the simulations.
         #[arg(long, default_value_t = 10_002)]
         epochs: usize,
+        /// Also draw the figure to this file (.png or .svg), after the data are written.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -263,6 +276,24 @@ pub enum Command {
     },
 }
 
+/// Check a `--plot` path before computing anything (extension, existing file, folder).
+fn check_plot(plot: Option<&std::path::Path>, force: bool) -> anyhow::Result<()> {
+    if let Some(p) = plot {
+        figures::check_output(p, force).with_context(|| format!("--plot {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Draw a figure to `path` and report it; errors name the file.
+fn save_plot(
+    path: &std::path::Path,
+    save: impl FnOnce(&std::path::Path) -> waddington::error::Result<()>,
+) -> anyhow::Result<()> {
+    save(path).with_context(|| format!("writing figure {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 fn done(files: Vec<PathBuf>) {
     for f in files {
         println!("wrote {}", f.display());
@@ -283,6 +314,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             seed_spacing,
             out,
             force,
+            plot,
         } => {
             let sys = system.system()?;
             check_t(temperature, "--temperature")?;
@@ -319,6 +351,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 anyhow::ensure!(s > 0.0, "--seed-spacing must be positive");
                 opts.seed_spacing = s;
             }
+            check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["diagram.json", "diagram.npz"], force)?;
             let t0 = std::time::Instant::now();
             let d = continuation::diagram(&sys, param, fixed, range, &opts);
@@ -336,6 +369,9 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 secs
             );
             done(output::write_diagram(&out, &d, secs)?);
+            if let Some(p) = plot {
+                save_plot(&p, |p| waddington::plot::save(&figures::diagram_figure(&d), p))?;
+            }
         }
         Command::FixedPoints {
             system,
@@ -366,6 +402,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             grid,
             out,
             force,
+            plot,
         } => {
             let sys = system.system()?;
             check_n(n, "--n")?;
@@ -375,6 +412,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 "--s-min/--s-max: need 0 < s_max − s_min ≤ 4"
             );
             anyhow::ensure!(grid >= 2, "--grid must be at least 2");
+            check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["nullclines.json", "nullclines.npz"], force)?;
             let c = Control { n, temperature };
             let o = nullclines::NullclineOptions {
@@ -394,6 +432,11 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             done(output::write_nullclines(
                 &out, &mem, &lab, &alphas, &ells, &field, meta,
             )?);
+            if let Some(p) = plot {
+                let fps = fixed_points::fixed_points(&sys, c, Default::default());
+                let fig = figures::nullcline_figure(&sys, c, &mem, &lab, &fps, (s_min, s_max));
+                save_plot(&p, |p| waddington::plot::save(&fig, p))?;
+            }
         }
         Command::FoldCurves {
             system,
@@ -404,6 +447,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             seeds,
             out,
             force,
+            plot,
         } => {
             let sys = system.system()?;
             check_n(n_min, "--n-min")?;
@@ -413,6 +457,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 "need n_max > n_min and t_max > t_min"
             );
             anyhow::ensure!(seeds >= 1, "--seeds must be at least 1");
+            check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["fold_curves.json", "fold_curves.npz"], force)?;
             let curves = continuation::fold_curves(&sys, [n_min, n_max], [t_min, t_max], seeds);
             println!(
@@ -427,6 +472,11 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 );
             }
             done(continuation::write_fold_curves(&out, &sys, &curves)?);
+            if let Some(p) = plot {
+                save_plot(&p, |p| {
+                    waddington::plot::save(&figures::fold_curves_figure(&curves), p)
+                })?;
+            }
         }
         Command::Regions {
             system,
@@ -472,6 +522,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             epochs,
             out,
             force,
+            plot,
         } => {
             let sys = system.system()?;
             anyhow::ensure!(n.len() == 3 && t.len() == 3, "--n and --t take start,stop,step");
@@ -480,9 +531,13 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             anyhow::ensure!(ns.iter().all(|&v| v > 1.0), "--n: need n > 1");
             anyhow::ensure!(ts.iter().all(|&v| v > 0.0), "--t: need T > 0");
             anyhow::ensure!(eta > 0.0 && eta.is_finite(), "--eta must be positive");
+            check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["transition.json", "transition.npz"], force)?;
             let r = transition::compute(&sys, &ns, &ts, simulate.then_some((eta, epochs)));
             done(transition::write(&out, &r)?);
+            if let Some(p) = plot {
+                save_plot(&p, |p| figures::transition_figure(&r).save(p))?;
+            }
         }
         Command::Splitting {
             system,

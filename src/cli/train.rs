@@ -177,10 +177,21 @@ pub fn demo(a: DemoArgs) -> Result<()> {
     let s = with_progress(|cb| run::run(&cfg, &a.out, cb))
         .with_context(|| format!("demo run in {}", a.out.display()))?;
     print_summary(&a.out, &s);
-    let report = waddington::landscape::io::demo_report(&a.out)
-        .with_context(|| format!("analysis of {}", a.out.display()))?;
-    println!("{report}");
-    println!("analysis written to {}", a.out.join("analysis").display());
+    let an = waddington::landscape::io::analyze_and_write(
+        &a.out,
+        &waddington::landscape::Options::default(),
+        None,
+        true,
+    )
+    .with_context(|| format!("analysis of {}", a.out.display()))?;
+    println!("{}", an.report());
+    let dir = a.out.join("analysis");
+    println!("analysis written to {}", dir.display());
+    for f in waddington::landscape::figures::write_figures(&an, &dir)
+        .with_context(|| format!("analysis figures in {}", dir.display()))?
+    {
+        println!("figure: {}", f.display());
+    }
     Ok(())
 }
 

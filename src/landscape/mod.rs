@@ -16,6 +16,7 @@
 pub mod alpha;
 pub mod canalisation;
 pub mod ensemble;
+pub mod figures;
 pub mod identity;
 pub mod io;
 pub mod order;

@@ -242,9 +242,11 @@ impl Figure for ContourPlot {
                 .position(SeriesLabelPosition::UpperRight)
                 .draw()?;
         }
-        let top = chart.plotting_area().get_base_pixel().1;
+        // Pixel positions relative to `root` (which may be a panel of a larger figure).
+        let (ox, oy) = root.get_base_pixel();
+        let top = chart.plotting_area().get_base_pixel().1 - oy;
         let bottom = top + chart.plotting_area().dim_in_pixel().1 as i32;
-        let bx = bar.get_base_pixel().0 + 6;
+        let bx = bar.get_base_pixel().0 - ox + 6;
         draw_colorbar(
             root,
             (bx, top, bx + 20, bottom),

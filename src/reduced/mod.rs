@@ -10,6 +10,7 @@
 //! [`span::SpanNetwork`] (several explicit memories in the span of the pair).
 
 pub mod continuation;
+pub mod figures;
 pub mod fixed_points;
 pub mod nullclines;
 pub mod numerics;
