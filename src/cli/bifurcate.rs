@@ -487,7 +487,7 @@ fn simulate(path: &std::path::Path, out: &std::path::Path, plot: Option<PathBuf>
     println!("final pattern(s): {}", finals.join(" "));
     println!("wrote {}", out.display());
     if let Some(f) = plot {
-        let name = path.file_name().map_or(path.into(), std::path::Path::new);
+        let name = path.file_name().map_or(path, std::path::Path::new);
         let title = format!("{}: final pattern {:?}", name.display(), res[0].final_pattern);
         let fig = figures::traces_figure(&res[0], model.potential.var_names(), &title)?;
         waddington::plot::save(&fig, &f).with_context(|| format!("writing figure {}", f.display()))?;

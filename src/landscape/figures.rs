@@ -20,7 +20,10 @@ pub fn recognition_figure(a: &Analysis) -> Option<StackedArea> {
     let total = a.class_sizes.iter().sum::<usize>().max(1) as f64;
     let frac = rec.mapv(|c| c as f64 / total);
     let mut fig = StackedArea::recognition(a.epochs.iter().map(|&e| e as f64).collect(), &frac);
-    fig.title = format!("training samples recognised per class ({} samples)", total as usize);
+    fig.title = format!(
+        "training samples recognised per class ({} samples)",
+        total as usize
+    );
     Some(fig)
 }
 
