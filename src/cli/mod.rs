@@ -73,3 +73,40 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+    use std::collections::HashSet;
+
+    /// Every flag of every (sub)command is defined once. clap's own `debug_assert` checks this
+    /// only in debug builds, and the suite runs with `--release`, so walk the tree by hand.
+    fn assert_unique_flags(cmd: &clap::Command, path: &str) {
+        let mut seen = HashSet::new();
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                assert!(
+                    seen.insert(format!("--{long}")),
+                    "{path}: --{long} is defined twice"
+                );
+            }
+            if let Some(short) = arg.get_short() {
+                assert!(
+                    seen.insert(format!("-{short}")),
+                    "{path}: -{short} is defined twice"
+                );
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            assert_unique_flags(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn every_flag_is_defined_once() {
+        let cmd = Cli::command();
+        assert_unique_flags(&cmd, "waddington");
+        cmd.debug_assert();
+    }
+}

@@ -203,10 +203,9 @@ pub struct BenchArgs {
     blocks: usize,
     /// Epochs per block.
     #[arg(long, default_value_t = 50)]
-    epochs: usize,
-    /// Threads (1 = the single-thread measurement of the README).
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    block_epochs: usize,
+    /// The Figure-3 setting's fields to change (`--threads` defaults to 1 here: the
+    /// single-thread measurement of the README).
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -215,8 +214,8 @@ pub struct BenchArgs {
 pub fn bench(a: BenchArgs) -> Result<()> {
     let mut cfg = RunConfig::default();
     a.overrides.apply(&mut cfg);
-    cfg.threads = a.threads;
-    let b = waddington::dam::bench::epoch_vs_floor(&cfg, a.blocks.max(1), a.epochs.max(1))?;
+    cfg.threads = a.overrides.threads.unwrap_or(1);
+    let b = waddington::dam::bench::epoch_vs_floor(&cfg, a.blocks.max(1), a.block_epochs.max(1))?;
     println!("{}", serde_json::to_string_pretty(&b)?);
     println!(
         "epoch {:.3} ms, floor (S = M·Xᵀ, G = W·X) {:.3} ms at {:.1} GFLOP/s: ratio {:.3}",
