@@ -110,8 +110,14 @@ pub fn landscape_figure(
     fig.y_label = names[1].clone();
     fig.title = format!("{}: V and its critical points", pot.name());
     fig.colorbar_label = format!("V (capped at {cap:.3})");
-    fig.points = cps
-        .iter()
+    fig.points = critical_markers(cps);
+    Ok(fig)
+}
+
+/// Plot markers of the critical points of a two-variable potential: minima drawn as stable,
+/// saddles as saddles, maxima as unstable; degenerate points are left out.
+pub fn critical_markers(cps: &[CriticalPoint]) -> Vec<plot::CriticalPoint> {
+    cps.iter()
         .filter_map(|c| {
             let kind = match c.kind {
                 Kind::Minimum => CriticalKind::Stable,
@@ -125,6 +131,5 @@ pub fn landscape_figure(
                 kind,
             })
         })
-        .collect();
-    Ok(fig)
+        .collect()
 }

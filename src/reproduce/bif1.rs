@@ -12,7 +12,7 @@ use crate::bifurcating::critical::{self, CriticalPoint, Kind};
 use crate::bifurcating::potentials::{Potential, heteroclinic_flip};
 use crate::bifurcating::scenario::{self, Mode, PatternSpec, RunResult, Scenario};
 use crate::error::{Error, Result};
-use crate::plot::{self, CriticalKind, Event, LinePlot, PhasePlane, Series, Trail};
+use crate::plot::{self, Event, LinePlot, PhasePlane, Series, Trail};
 use ndarray::{Array1, Array2};
 
 /// What the figure runs at one scale.
@@ -596,22 +596,7 @@ fn box_panel(
             points: trail,
             class: Some(3),
         }],
-        points: cps
-            .iter()
-            .filter_map(|c| {
-                let kind = match c.kind {
-                    Kind::Minimum => CriticalKind::Stable,
-                    Kind::Saddle => CriticalKind::Saddle,
-                    Kind::Maximum => CriticalKind::Unstable,
-                    Kind::Degenerate => return None,
-                };
-                Some(plot::CriticalPoint {
-                    x: c.z[0],
-                    y: c.z[1],
-                    kind,
-                })
-            })
-            .collect(),
+        points: crate::bifurcating::figures::critical_markers(cps),
     })
 }
 
