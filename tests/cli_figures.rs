@@ -1,4 +1,4 @@
-//! The `--plot` options of `waddington reduced …` and `waddington bifurcate …`: each writes a
+//! The `--plot` options of `waddington reduced …` and `waddington bifurcate …`, and `embed movie`: each writes a
 //! valid, non-trivial PNG (or SVG by extension) after the data; a bad extension or an unwritable
 //! path fails before anything is computed or written, with an error naming the file.
 
@@ -309,5 +309,114 @@ fn bifurcate_simulate_and_critical_points_plots() {
         "{err}"
     );
     assert!(!d.join("one.png").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `embed movie`: a short run's memories through a UMAP model fitted on its own training samples.
+/// The GIF decodes to one frame per used record (every 2nd of 6 → 3), frames differ (the points
+/// move), the library's positions equal a direct transform of the same frames, and an existing
+/// output is refused without --force.
+#[test]
+fn embed_movie_of_a_run_through_a_fitted_umap() {
+    use waddington::embed::{Umap, io, movie};
+    use waddington::plot::trajectory::RunTrajectory;
+    let d = tmp("umap");
+    let o = |s: &str| d.join(s).display().to_string();
+    run_ok(&[
+        "train",
+        "--out",
+        &o("run"),
+        "--epochs",
+        "50",
+        "--save-every",
+        "10",
+        "--memories",
+        "12",
+        "--per-class",
+        "6",
+        "--n",
+        "3",
+        "--temperature",
+        "400",
+    ]);
+    // labels of the run's samples: argmax of the ±1 targets
+    let t: ndarray::Array2<f64> = ndarray_npy::read_npy(d.join("run/targets.npy")).unwrap();
+    let labels: ndarray::Array1<i64> = t
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().position(|&v| v > 0.0).unwrap() as i64)
+        .collect();
+    ndarray_npy::write_npy(d.join("labels.npy"), &labels).unwrap();
+    run_ok(&[
+        "embed",
+        "fit",
+        "--data",
+        &o("run/samples.npy"),
+        "--labels",
+        &o("labels.npy"),
+        "--neighbors",
+        "10",
+        "--out",
+        &o("model"),
+    ]);
+    let stdout = run_ok(&[
+        "embed",
+        "movie",
+        "--model",
+        &o("model"),
+        "--trajectory",
+        &o("run"),
+        "--every",
+        "2",
+        "--trail",
+        "2",
+        "--out",
+        &o("m.gif"),
+    ]);
+    assert!(stdout.contains("(3 frames)"), "{stdout}");
+    let file = std::fs::File::open(d.join("m.gif")).unwrap();
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::Indexed);
+    let mut dec = opts.read_info(file).unwrap();
+    let mut frames = Vec::new();
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        frames.push(f.buffer.to_vec());
+    }
+    assert_eq!(frames.len(), 3);
+    assert!(
+        frames[0] != frames[2],
+        "the memories move between the first and last frame"
+    );
+
+    let model = Umap::load(&d.join("model")).unwrap();
+    let traj = RunTrajectory::read(&d.join("run")).unwrap();
+    let (pos, epochs) = movie::trajectory_positions(&model, &traj, 2, 10, 1).unwrap();
+    assert_eq!(epochs, vec![0, 20, 40]);
+    assert_eq!(pos.dim(), (3, 12, 2));
+    let direct = io::transform_array(
+        &model,
+        traj.memories.select(ndarray::Axis(0), &[0, 2, 4]).into_dyn(),
+        "m",
+        10,
+        2,
+    )
+    .unwrap();
+    assert_eq!(
+        pos.into_dyn(),
+        direct,
+        "thread count and call path do not change the positions"
+    );
+
+    let err = run_err(&[
+        "embed",
+        "movie",
+        "--model",
+        &o("model"),
+        "--trajectory",
+        &o("run"),
+        "--out",
+        &o("m.gif"),
+    ]);
+    assert!(err.contains("m.gif") && err.contains("already exists"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }

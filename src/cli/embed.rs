@@ -1,7 +1,7 @@
-//! `waddington embed fit | transform | bench`: UMAP models (library: `waddington::embed`).
+//! `waddington embed fit | transform | movie | bench`: UMAP models (library: `waddington::embed`).
 
 use std::path::PathBuf;
-use waddington::embed::{Init, Metric, Umap, UmapParams, bench, io};
+use waddington::embed::{Init, Metric, Umap, UmapParams, bench, io, movie};
 
 /// UMAP hyper-parameters shared by `fit` and `bench` (defaults: the paper's, spec §3.8).
 #[derive(Debug, clap::Args)]
@@ -90,6 +90,37 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// A movie (.gif, or .mp4 with ffmpeg) of a run's memories moving through a fitted embedding,
+    /// over the fitted samples coloured by class; trails coloured by final dominant label.
+    Movie {
+        /// Model folder written by `embed fit`.
+        #[arg(long)]
+        model: PathBuf,
+        /// A run folder (or its trajectory.npz).
+        #[arg(long)]
+        trajectory: PathBuf,
+        /// Use every k-th saved frame (the paper: 10).
+        #[arg(long, default_value_t = 10)]
+        every: usize,
+        /// Frames transformed together (the paper: 10).
+        #[arg(long, default_value_t = 10)]
+        chunk: usize,
+        /// Trail length in frames (default: the whole past).
+        #[arg(long)]
+        trail: Option<usize>,
+        /// Frames per second.
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// Threads for the kNN (0 = all).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output movie (.gif or .mp4).
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing --out.
+        #[arg(long)]
+        force: bool,
+    },
     /// Time kNN (vs a naive loop), fit and transform, and measure label agreement; prints JSON.
     Bench {
         /// Data as for `fit` (labels required).
@@ -145,6 +176,30 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let y = io::transform_array(&m, x, &what, chunk, threads)?;
             waddington::npy::write(&out, &y)?;
             eprintln!("{:?} embedding written to {}", y.shape(), out.display());
+        }
+        Command::Movie {
+            model,
+            trajectory,
+            every,
+            chunk,
+            trail,
+            fps,
+            threads,
+            out,
+            force,
+        } => {
+            let out = io::output_path(&out, force)?;
+            let m = Umap::load(&model)?;
+            let t = waddington::plot::trajectory::RunTrajectory::read(&trajectory)?;
+            let opts = movie::MovieOptions {
+                every,
+                chunk_frames: chunk,
+                trail,
+                fps,
+                threads,
+            };
+            let n = movie::umap_movie(&m, &t, &out, &opts)?;
+            println!("wrote {} ({n} frames)", out.display());
         }
         Command::Bench {
             data,

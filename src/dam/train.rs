@@ -61,10 +61,7 @@ impl State {
 
     /// Whether every entry is finite.
     pub fn is_finite(&self) -> bool {
-        self.memories
-            .iter()
-            .chain(self.labels.iter())
-            .all(|v| v.is_finite())
+        all_finite(&self.memories) && all_finite(&self.labels)
     }
 }
 
@@ -646,6 +643,18 @@ pub fn bound_memory(m: &mut [f64], bound: Bound) {
                 *v = v.clamp(-1.0, 1.0);
             }
         }
+    }
+}
+
+/// Whether every entry of `a` is finite. Checked after every epoch, so written to vectorise: no
+/// early exit inside blocks of 256 entries (an `Iterator::all` over the elements runs one entry
+/// at a time and cost ≈ 4 % of a training run).
+pub fn all_finite(a: &Array2<f64>) -> bool {
+    match a.as_slice() {
+        Some(s) => s
+            .chunks(256)
+            .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
+        None => a.iter().all(|v| v.is_finite()),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod io;
 pub mod knn;
 pub mod layout;
 pub mod model;
+pub mod movie;
 
 pub use init::Init;
 pub use knn::Metric;
