@@ -649,7 +649,7 @@ pub fn bound_memory(m: &mut [f64], bound: Bound) {
 /// Whether every entry of `a` is finite. Checked after every epoch, so written to vectorise: no
 /// early exit inside blocks of 256 entries (an `Iterator::all` over the elements runs one entry
 /// at a time and cost ≈ 4 % of a training run).
-pub fn all_finite(a: &Array2<f64>) -> bool {
+fn all_finite(a: &Array2<f64>) -> bool {
     match a.as_slice() {
         Some(s) => s
             .chunks(256)

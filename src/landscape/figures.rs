@@ -3,6 +3,7 @@
 //! as a dendrogram (spec §3.10, drawn as in the Figure-4 reproduction).
 
 use super::Analysis;
+use crate::data::CLASSES;
 use crate::error::Result;
 use crate::plot::{self, Dendrogram, StackedArea};
 use std::path::{Path, PathBuf};
@@ -27,10 +28,10 @@ pub fn recognition_figure(a: &Analysis) -> Option<StackedArea> {
     Some(fig)
 }
 
-/// The split tree (clades of ≥ 3 memories) as a dendrogram over epochs, leaves labelled
-/// "final label (size)" ([`crate::reproduce::fig4::dendrogram`]).
+/// The split tree of the analysis figure ([`split_tree_dendrogram`] with a title that counts
+/// nodes and rejoins).
 pub fn split_tree_figure(a: &Analysis) -> Dendrogram {
-    crate::reproduce::fig4::dendrogram(
+    split_tree_dendrogram(
         a,
         &format!(
             "split tree: {} nodes, clades of ≥ 3 memories, {} rejoins",
@@ -38,6 +39,65 @@ pub fn split_tree_figure(a: &Analysis) -> Dendrogram {
             a.rejoins
         ),
     )
+}
+
+/// The split tree as a dendrogram over epochs (clades of ≥ 3 memories; leaves labelled "final
+/// label (size)", coloured by it): each shown node spans from its first epoch to its first shown
+/// child's start (or its last epoch for a leaf); leaves sit at x = 0, 1, 2, … in depth-first
+/// order, parents at the mean of their children.
+pub fn split_tree_dendrogram(a: &Analysis, title: &str) -> Dendrogram {
+    let nodes = &a.tree.nodes;
+    let shown = |id: usize| nodes[id].size >= 3;
+    let mut out: Vec<plot::TreeNode> = Vec::new();
+    let mut next_leaf = 0.0;
+    fn place(
+        id: usize,
+        nodes: &[super::tree::TreeNode],
+        shown: &dyn Fn(usize) -> bool,
+        next_leaf: &mut f64,
+        out: &mut Vec<plot::TreeNode>,
+    ) -> f64 {
+        let kids: Vec<usize> = nodes[id].children.iter().copied().filter(|&c| shown(c)).collect();
+        let node = &nodes[id];
+        let x = if kids.is_empty() {
+            *next_leaf += 1.0;
+            *next_leaf - 1.0
+        } else {
+            let xs: Vec<f64> = kids
+                .iter()
+                .map(|&c| place(c, nodes, shown, next_leaf, out))
+                .collect();
+            xs.iter().sum::<f64>() / xs.len() as f64
+        };
+        let end = if kids.is_empty() {
+            node.epoch_end
+        } else {
+            kids.iter()
+                .map(|&c| nodes[c].epoch_start)
+                .min()
+                .unwrap_or(node.epoch_end)
+        };
+        out.push(plot::TreeNode {
+            id,
+            parent: node.parent,
+            epoch_start: node.epoch_start as f64,
+            epoch_end: (end.max(node.epoch_start)) as f64,
+            x,
+            label: if kids.is_empty() {
+                format!("{} ({})", node.end.dominant_label, node.size)
+            } else {
+                String::new()
+            },
+            class: Some(node.end.dominant_label.min(CLASSES - 1)),
+        });
+        x
+    }
+    for (id, node) in nodes.iter().enumerate() {
+        if node.parent.is_none() && shown(id) {
+            place(id, nodes, &shown, &mut next_leaf, &mut out);
+        }
+    }
+    Dendrogram::new(title, out)
 }
 
 /// Write [`RECOGNITION_PNG`] (when the analysis has recognition) and [`SPLIT_TREE_PNG`] into

@@ -13,11 +13,11 @@ use super::split_figs;
 
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::run;
-use crate::data::{self, CLASSES, Dataset};
+use crate::data::{self, Dataset};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};
-use crate::plot::{self, ClassPoint, Dendrogram, MemoryGrid, ScatterTrajectories, Trail};
+use crate::plot::{self, ClassPoint, MemoryGrid, ScatterTrajectories, Trail};
 use ndarray::{Array2, Array3, Axis, s};
 use split_figs::{Raster, raster, save_png, stitch, toml_floats, toml_ints};
 
@@ -568,7 +568,7 @@ fn panels(
         raster(&fig)
     };
     let mut row1 = vec![split_plot(d2)?, split_plot(d3)?];
-    row1.push(raster(&dendrogram(
+    row1.push(raster(&landscape::figures::split_tree_dendrogram(
         a,
         &format!("{title}: split tree (clades ≥ 3 memories)"),
     ))?);
@@ -665,65 +665,10 @@ fn panels(
     Ok(stitch(&rows, 10))
 }
 
-/// The split tree as a dendrogram (clades of ≥ 3 memories; leaves labelled by final label and size).
-pub fn dendrogram(a: &Analysis, title: &str) -> Dendrogram {
-    let nodes = &a.tree.nodes;
-    let shown = |id: usize| nodes[id].size >= 3;
-    let mut out: Vec<plot::TreeNode> = Vec::new();
-    let mut next_leaf = 0.0;
-    fn place(
-        id: usize,
-        nodes: &[landscape::tree::TreeNode],
-        shown: &dyn Fn(usize) -> bool,
-        next_leaf: &mut f64,
-        out: &mut Vec<plot::TreeNode>,
-    ) -> f64 {
-        let kids: Vec<usize> = nodes[id].children.iter().copied().filter(|&c| shown(c)).collect();
-        let node = &nodes[id];
-        let x = if kids.is_empty() {
-            *next_leaf += 1.0;
-            *next_leaf - 1.0
-        } else {
-            let xs: Vec<f64> = kids
-                .iter()
-                .map(|&c| place(c, nodes, shown, next_leaf, out))
-                .collect();
-            xs.iter().sum::<f64>() / xs.len() as f64
-        };
-        let end = if kids.is_empty() {
-            node.epoch_end
-        } else {
-            kids.iter()
-                .map(|&c| nodes[c].epoch_start)
-                .min()
-                .unwrap_or(node.epoch_end)
-        };
-        out.push(plot::TreeNode {
-            id,
-            parent: node.parent,
-            epoch_start: node.epoch_start as f64,
-            epoch_end: (end.max(node.epoch_start)) as f64,
-            x,
-            label: if kids.is_empty() {
-                format!("{} ({})", node.end.dominant_label, node.size)
-            } else {
-                String::new()
-            },
-            class: Some(node.end.dominant_label.min(CLASSES - 1)),
-        });
-        x
-    }
-    for (id, node) in nodes.iter().enumerate() {
-        if node.parent.is_none() && shown(id) {
-            place(id, nodes, &shown, &mut next_leaf, &mut out);
-        }
-    }
-    Dendrogram::new(title, out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::CLASSES;
 
     #[test]
     fn picker_relaxes_the_threshold() {
