@@ -7,12 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The OS error is part of this message and deliberately not a `#[source]`: the CLI prints the
+    // whole chain, which would repeat it ("f: No such file…: No such file…").
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     /// A file exists but its contents are not what was expected (bad magic, truncated, wrong dtype).
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
@@ -45,7 +43,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
     /// A format error in the file `path`.
