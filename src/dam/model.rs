@@ -53,49 +53,55 @@ impl Power {
         self.p
     }
 
+    /// r^p for the first `len` entries of a block of r ≥ 0 (the rest of the result is unspecified).
+    ///
+    /// Written by hand because it is in the hot element-wise loops of training: integer powers run
+    /// the same binary-exponentiation sequence as `powi` (so the results are bit-identical to it)
+    /// but over a whole block at once, which the compiler vectorises.
+    #[inline(always)]
+    pub fn of_block(&self, r: &[f64; BLOCK], len: usize) -> [f64; BLOCK] {
+        let mut res = [1.0f64; BLOCK];
+        match self.int {
+            Some(k) if k >= 0 => {
+                let mut base = *r;
+                let mut e = k as u32;
+                while e != 0 {
+                    if e & 1 == 1 {
+                        for i in 0..BLOCK {
+                            res[i] *= base[i];
+                        }
+                    }
+                    e >>= 1;
+                    if e == 0 {
+                        break;
+                    }
+                    for b in base.iter_mut() {
+                        *b *= *b;
+                    }
+                }
+            }
+            _ => {
+                for i in 0..len {
+                    res[i] = r[i].powf(self.p);
+                }
+            }
+        }
+        res
+    }
+
     /// For every dot product a in `dots` (overwritten): d = (max(a, 0)/T)^p into `deriv` and
     /// a ← d·r = (max(a, 0)/T)^(p+1); both 0 where a ≤ 0. Used with p = n − 1, this gives the
     /// activation h = rⁿ and the factor rⁿ⁻¹ of the memory gradient in one pass.
-    ///
-    /// Written by hand because it is the hot element-wise loop of training: integer powers run the
-    /// same binary-exponentiation sequence as `powi` (so the results are bit-identical to it) but
-    /// over blocks of 64 entries at once, which the compiler vectorises.
     #[inline(always)]
     pub fn rectified_pair(&self, dots: &mut [f64], deriv: &mut [f64], temperature: f64) {
-        const B: usize = 64;
-        for (hs, ds) in dots.chunks_mut(B).zip(deriv.chunks_mut(B)) {
+        for (hs, ds) in dots.chunks_mut(BLOCK).zip(deriv.chunks_mut(BLOCK)) {
             let len = hs.len();
-            let mut r = [0.0f64; B];
+            let mut r = [0.0f64; BLOCK];
             for i in 0..len {
                 let v = hs[i] / temperature;
                 r[i] = if v > 0.0 { v } else { 0.0 };
             }
-            let mut res = [1.0f64; B];
-            match self.int {
-                Some(k) if k >= 0 => {
-                    let mut base = r;
-                    let mut e = k as u32;
-                    while e != 0 {
-                        if e & 1 == 1 {
-                            for i in 0..B {
-                                res[i] *= base[i];
-                            }
-                        }
-                        e >>= 1;
-                        if e == 0 {
-                            break;
-                        }
-                        for b in base.iter_mut() {
-                            *b *= *b;
-                        }
-                    }
-                }
-                _ => {
-                    for i in 0..len {
-                        res[i] = r[i].powf(self.p);
-                    }
-                }
-            }
+            let res = self.of_block(&r, len);
             for i in 0..len {
                 let d = if r[i] > 0.0 { res[i] } else { 0.0 };
                 ds[i] = d;
@@ -104,6 +110,9 @@ impl Power {
         }
     }
 }
+
+/// Entries per block of the vectorised element-wise loops.
+pub const BLOCK: usize = 64;
 
 /// Model hyper-parameters shared by both forms.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,9 @@
 //! As in the reference, the memory gradient uses 1 − s·s and the label gradient (1 − s)(1 + s).
 
 use crate::config::{Bound, derive_seed, streams};
-use crate::dam::model::{Form, Params, Power};
+use crate::dam::kernels;
+pub use crate::dam::kernels::max_abs;
+use crate::dam::model::{BLOCK, Form, Params, Power};
 use crate::error::{Error, Result};
 use crate::linalg;
 use faer::Par;
@@ -231,6 +233,8 @@ pub struct Trainer {
     batch_t_t: Vec<Array2<f64>>,
     seed: u64,
     par: Par,
+    /// The instruction set of the element-wise kernels (same results either way).
+    isa: kernels::Isa,
     work: Work,
 }
 
@@ -267,6 +271,7 @@ impl Trainer {
             batch_t_t: Vec::new(),
             seed,
             par,
+            isa: kernels::Isa::detect(),
             work: Work::default(),
         };
         t.gather_batches(None);
@@ -351,19 +356,20 @@ impl Trainer {
     /// One label-weighted step on minibatch `b` (module docs, steps 1–5).
     fn step_label_weighted(&mut self, st: &mut State, b: usize, rate: f64, noise: Option<&mut ChaCha12Rng>) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if self.isa.is_avx2_fma() {
+            // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
             unsafe { self.step_label_weighted_avx2(st, b, rate, noise) };
             return;
         }
         self.step_label_weighted_body(st, b, rate, noise)
     }
 
-    /// The same step compiled with AVX2 enabled (the element-wise loops then run four lanes
-    /// wide). Only IEEE operations in a fixed order are involved, so results are bit-identical to
+    /// The same step compiled with AVX2 and FMA enabled (the element-wise loops then run four
+    /// lanes wide). Only IEEE operations in a fixed order are involved (fused multiply-adds only
+    /// in the kernels' exact division, whose quotients equal plain division), so results are bit-identical to
     /// the portable build.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn step_label_weighted_avx2(
         &mut self,
         st: &mut State,
@@ -383,6 +389,7 @@ impl Trainer {
         noise: Option<&mut ChaCha12Rng>,
     ) {
         let p = self.hyper.params;
+        let isa = self.isa;
         let x = &self.batch_x[b];
         let t = &self.batch_t_t[b];
         let (k, nb, c) = (st.memories.nrows(), x.nrows(), t.nrows());
@@ -395,16 +402,33 @@ impl Trainer {
         ensure(&mut w.q_l, c, nb);
         ensure(&mut w.g_m, k, x.ncols());
         ensure(&mut w.g_l, k, c);
+        let labels = st.labels.as_slice().expect("row-major");
 
         // 1. dot products and rectified powers relative to T
         linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
         rectified_powers(&mut w.h, &mut w.h1, p.n, p.temperature);
+        let (h, h1) = (
+            w.h.as_slice().expect("row-major"),
+            w.h1.as_slice().expect("row-major"),
+        );
         // 2. outputs and error terms
-        thin::outputs(&mut w.out, &w.h, &st.labels);
+        kernels::outputs(w.out.as_slice_mut().expect("row-major"), h, labels, k, nb, c);
         error_terms(&w.out, t, p.m, &mut w.q_m, &mut w.q_l);
         // 3. gradients (positive constant factors dropped)
-        thin::label_gradient(&mut w.g_l, &w.h, &w.q_l);
-        thin::memory_coefficients(&mut w.coef, &st.labels, &w.q_m, &w.h1);
+        let (q_m, q_l) = (
+            w.q_m.as_slice().expect("row-major"),
+            w.q_l.as_slice().expect("row-major"),
+        );
+        kernels::label_gradient(isa, w.g_l.as_slice_mut().expect("row-major"), h, q_l, k, nb, c);
+        kernels::memory_coefficients(
+            w.coef.as_slice_mut().expect("row-major"),
+            labels,
+            q_m,
+            h1,
+            k,
+            nb,
+            c,
+        );
         linalg::matmul_ab(&mut w.g_m, w.coef.view(), x.view(), self.par);
         // 4–5. normalised momentum steps, labels first
         let mu = self.hyper.momentum;
@@ -422,7 +446,8 @@ impl Trainer {
             let mut l = st.labels.row_mut(a);
             let mut vl = st.vel_labels.row_mut(a);
             let ls = l.as_slice_mut().expect("row-major");
-            normalised_step(
+            kernels::normalised_step(
+                isa,
                 ls,
                 vl.as_slice_mut().expect("row-major"),
                 w.g_l.row(a).to_slice().expect("row-major"),
@@ -436,7 +461,8 @@ impl Trainer {
             let mut m = st.memories.row_mut(a);
             let mut vm = st.vel_memories.row_mut(a);
             let ms = m.as_slice_mut().expect("row-major");
-            normalised_step(
+            let range = kernels::normalised_step(
+                isa,
                 ms,
                 vm.as_slice_mut().expect("row-major"),
                 w.g_m.row(a).to_slice().expect("row-major"),
@@ -444,24 +470,24 @@ impl Trainer {
                 rate,
                 nm.as_ref().map(|n| n.row(a).to_slice().expect("row-major")),
             );
-            bound_memory(ms, self.hyper.bound);
+            kernels::bound_memory(isa, ms, self.hyper.bound, range);
         }
     }
 
     /// One Krotov–Hopfield 2016 step on minibatch `b` (`krotov-2016.md`, training rule).
     fn step_krotov(&mut self, st: &mut State, b: usize, rate: f64, temperature: f64) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if self.isa.is_avx2_fma() {
+            // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
             unsafe { self.step_krotov_avx2(st, b, rate, temperature) };
             return;
         }
         self.step_krotov_body(st, b, rate, temperature)
     }
 
-    /// [`Self::step_krotov`] compiled with AVX2 (bit-identical results, as for the label-weighted step).
+    /// [`Self::step_krotov`] compiled with AVX2 and FMA (bit-identical results, as for the label-weighted step).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn step_krotov_avx2(&mut self, st: &mut State, b: usize, rate: f64, temperature: f64) {
         self.step_krotov_body(st, b, rate, temperature)
     }
@@ -574,12 +600,30 @@ pub fn rectified_powers(h: &mut Array2<f64>, h1: &mut Array2<f64>, n: f64, tempe
 #[inline(always)]
 pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f64>, q_l: &mut Array2<f64>) {
     let pe = Power::new(2.0 * m - 1.0);
-    for ((zi, ti), (qm, ql)) in z.iter().zip(t.iter()).zip(q_m.iter_mut().zip(q_l.iter_mut())) {
-        let s = tanh(*zi);
-        let e = s - ti;
-        let pow = if e == 0.0 { 0.0 } else { pe.of(e.abs()).copysign(e) };
-        *qm = pow * (1.0 - s * s);
-        *ql = pow * ((1.0 - s) * (1.0 + s));
+    let (z, t) = (z.as_slice().expect("row-major"), t.as_slice().expect("row-major"));
+    let (q_m, q_l) = (
+        q_m.as_slice_mut().expect("row-major"),
+        q_l.as_slice_mut().expect("row-major"),
+    );
+    for (((zb, tb), qmb), qlb) in z
+        .chunks(BLOCK)
+        .zip(t.chunks(BLOCK))
+        .zip(q_m.chunks_mut(BLOCK))
+        .zip(q_l.chunks_mut(BLOCK))
+    {
+        let len = zb.len();
+        let (mut s, mut e, mut ae) = ([0.0f64; BLOCK], [0.0f64; BLOCK], [0.0f64; BLOCK]);
+        for i in 0..len {
+            s[i] = tanh(zb[i]);
+            e[i] = s[i] - tb[i];
+            ae[i] = e[i].abs();
+        }
+        let pw = pe.of_block(&ae, len);
+        for i in 0..len {
+            let pow = if e[i] == 0.0 { 0.0 } else { pw[i].copysign(e[i]) };
+            qmb[i] = pow * (1.0 - s[i] * s[i]);
+            qlb[i] = pow * ((1.0 - s[i]) * (1.0 + s[i]));
+        }
     }
 }
 
@@ -594,58 +638,6 @@ pub fn tanh(z: f64) -> f64 {
     }
 }
 
-/// One row's update (spec §2.2 steps 2–4 and the additive part of 5/6):
-/// Ĝ = g/‖g‖∞, v ← μv − Ĝ, x ← x + η v/‖v‖∞ (+ noise); zero norms give zero updates.
-#[inline(always)]
-pub fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f64, noise: Option<&[f64]>) {
-    let gmax = max_abs(g);
-    if gmax > 0.0 {
-        for (vi, &gi) in v.iter_mut().zip(g) {
-            *vi = mu * *vi - gi / gmax;
-        }
-    } else {
-        for vi in v.iter_mut() {
-            *vi = mu * *vi - 0.0;
-        }
-    }
-    let vmax = max_abs(v);
-    if vmax == 1.0 {
-        // v/1 = v exactly: the usual case (always with μ = 0, where v = −Ĝ has ‖v‖∞ = 1)
-        for (xi, &vi) in x.iter_mut().zip(v.iter()) {
-            *xi += rate * vi;
-        }
-    } else if vmax > 0.0 {
-        for (xi, &vi) in x.iter_mut().zip(v.iter()) {
-            *xi += rate * (vi / vmax);
-        }
-    }
-    if let Some(nz) = noise {
-        for (xi, &ni) in x.iter_mut().zip(nz) {
-            *xi += ni;
-        }
-    }
-}
-
-/// Keep a memory in the unit ∞-ball: M ← M / max(1, ‖M‖∞) (normalise) or clip to [−1, 1].
-#[inline(always)]
-pub fn bound_memory(m: &mut [f64], bound: Bound) {
-    match bound {
-        Bound::Normalise => {
-            let mx = max_abs(m);
-            if mx > 1.0 {
-                for v in m.iter_mut() {
-                    *v /= mx;
-                }
-            }
-        }
-        Bound::Clip => {
-            for v in m.iter_mut() {
-                *v = v.clamp(-1.0, 1.0);
-            }
-        }
-    }
-}
-
 /// Whether every entry of `a` is finite. Checked after every epoch, so written to vectorise: no
 /// early exit inside blocks of 256 entries (an `Iterator::all` over the elements runs one entry
 /// at a time and cost ≈ 4 % of a training run).
@@ -655,109 +647,6 @@ fn all_finite(a: &Array2<f64>) -> bool {
             .chunks(256)
             .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
         None => a.iter().all(|v| v.is_finite()),
-    }
-}
-
-/// ‖x‖∞ = max_i |x_i| (0 for an empty slice; NaN entries are ignored).
-#[inline(always)]
-pub fn max_abs(x: &[f64]) -> f64 {
-    // eight independent lanes so the compiler vectorises the reduction (max is exact in any order)
-    let mut lanes = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for ch in chunks {
-        for i in 0..8 {
-            let a = ch[i].abs();
-            lanes[i] = if a > lanes[i] { a } else { lanes[i] };
-        }
-    }
-    let mut m = 0.0f64;
-    for &a in lanes.iter() {
-        m = if a > m { a } else { m };
-    }
-    for &v in rest {
-        let a = v.abs();
-        m = if a > m { a } else { m };
-    }
-    m
-}
-
-/// The three products of a step whose shared dimension is the number of classes C = 10.
-///
-/// Written by hand: with one side only 10 wide, a general GEMM spends its time packing, and these
-/// loops also skip the (many) memories whose rectified activation is exactly 0, which changes no
-/// result (every other factor is finite). Fixed loop order: deterministic for any thread count.
-mod thin {
-    use ndarray::Array2;
-
-    /// out_t (C×B) = Lᵀ·h with L (K×C), h (K×B): the pre-activations z_{c,p} = Σ_A ℓ_{A,c} h_{A,p},
-    /// accumulated as contiguous rows (axpy over the samples, vectorised).
-    #[inline(always)]
-    pub fn outputs(out_t: &mut Array2<f64>, h: &Array2<f64>, labels: &Array2<f64>) {
-        out_t.fill(0.0);
-        for (hrow, lrow) in h.rows().into_iter().zip(labels.rows()) {
-            let hs = hrow.to_slice().expect("row-major");
-            for (mut orow, &l) in out_t.rows_mut().into_iter().zip(lrow.iter()) {
-                axpy(orow.as_slice_mut().expect("row-major"), l, hs);
-            }
-        }
-    }
-
-    /// g (K×C) = h·q_tᵀ with h (K×B), q_t (C×B): the label gradient Σ_p q_{c,p} h_{A,p}.
-    #[inline(always)]
-    pub fn label_gradient(g: &mut Array2<f64>, h: &Array2<f64>, q_t: &Array2<f64>) {
-        for (hrow, mut grow) in h.rows().into_iter().zip(g.rows_mut()) {
-            let hs = hrow.to_slice().expect("row-major");
-            for (gv, qrow) in grow.iter_mut().zip(q_t.rows()) {
-                *gv = dot(hs, qrow.to_slice().expect("row-major"));
-            }
-        }
-    }
-
-    /// coef (K×B) = (L·q_t) ∘ h1: the memory-gradient weight (Σ_c ℓ_{A,c} q_{c,p}) r_{A,p}^(n−1).
-    #[inline(always)]
-    pub fn memory_coefficients(
-        coef: &mut Array2<f64>,
-        labels: &Array2<f64>,
-        q_t: &Array2<f64>,
-        h1: &Array2<f64>,
-    ) {
-        for ((mut crow, lrow), drow) in coef.rows_mut().into_iter().zip(labels.rows()).zip(h1.rows()) {
-            let cs = crow.as_slice_mut().expect("row-major");
-            cs.fill(0.0);
-            for (&l, qrow) in lrow.iter().zip(q_t.rows()) {
-                axpy(cs, l, qrow.to_slice().expect("row-major"));
-            }
-            for (cv, &d) in cs.iter_mut().zip(drow.iter()) {
-                *cv *= d;
-            }
-        }
-    }
-
-    /// y ← y + a·x.
-    #[inline(always)]
-    fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
-        for (yi, &xi) in y.iter_mut().zip(x) {
-            *yi += a * xi;
-        }
-    }
-
-    /// Σ x_i y_i with four fixed lanes (a fixed order: deterministic, and vectorised).
-    #[inline(always)]
-    fn dot(x: &[f64], y: &[f64]) -> f64 {
-        let mut acc = [0.0f64; 4];
-        let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
-        let (xr, yr) = (xc.remainder(), yc.remainder());
-        for (a, b) in xc.zip(yc) {
-            for i in 0..4 {
-                acc[i] += a[i] * b[i];
-            }
-        }
-        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-        for (a, b) in xr.iter().zip(yr) {
-            s += a * b;
-        }
-        s
     }
 }
 

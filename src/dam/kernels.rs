@@ -1,0 +1,786 @@
+//! The element-wise and thin (C = 10 wide) parts of a training step, written by hand.
+//!
+//! Everything in a step that is not one of the two large matrix products lives here. General
+//! crates do not fit: a GEMM spends its time packing when one side is only 10 wide, and the update
+//! rule fuses row passes that no array library fuses. The portable functions are the definition:
+//! plain loops whose IEEE operations, per entry and in order, are the formulas in the docs. On
+//! x86-64 CPUs with AVX2 and FMA the hot loops run as explicit 4-lane vector code (module `avx2`;
+//! autovectorisation of these loops proved fragile: the same source compiled to scalar code in
+//! one caller and vector code in another), which performs the same operations in the same order,
+//! so both give the same bits (tested on random and edge-case inputs).
+//!
+//! The vector code divides by a row constant (Ĝ = g/‖g‖∞, M/‖M‖∞) with Markstein's correction
+//! instead of a division instruction, about three times the throughput here and still the
+//! correctly rounded quotient, bit for bit (see module `avx2`).
+
+use crate::config::Bound;
+
+/// Which code the kernels run: AVX2 + FMA vector code where the CPU has both, else portable
+/// code. Results are the same bits either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Isa {
+    avx2_fma: bool,
+}
+
+impl Isa {
+    /// The best this CPU supports (detected at run time).
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            Isa {
+                avx2_fma: std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            Isa { avx2_fma: false }
+        }
+    }
+
+    /// Portable code only.
+    pub fn portable() -> Self {
+        Isa { avx2_fma: false }
+    }
+
+    /// Whether the AVX2 + FMA code runs.
+    pub fn is_avx2_fma(&self) -> bool {
+        self.avx2_fma
+    }
+}
+
+/// ‖x‖∞ = max_i |x_i| (0 for an empty slice; NaN entries are ignored).
+#[inline(always)]
+pub fn max_abs(x: &[f64]) -> f64 {
+    abs_range_portable(x).1
+}
+
+/// (smallest nonzero |x_i|, largest |x_i|): (∞, 0) when all are 0; NaN entries are ignored.
+/// Minima and maxima are exact in any order, so lanes may split the work freely.
+pub fn abs_range(isa: Isa, x: &[f64]) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        return unsafe { avx2::abs_range(x) };
+    }
+    let _ = isa;
+    abs_range_portable(x)
+}
+
+#[inline(always)]
+fn abs_range_portable(x: &[f64]) -> (f64, f64) {
+    x.iter()
+        .fold((f64::INFINITY, 0.0), |(lo, hi), &v| range_lane(lo, hi, v))
+}
+
+/// Running (min nonzero, max) of |v|; a NaN v changes neither.
+#[inline(always)]
+fn range_lane(lo: f64, hi: f64, v: f64) -> (f64, f64) {
+    let a = v.abs();
+    let nz = if a == 0.0 { f64::INFINITY } else { a };
+    (if nz < lo { nz } else { lo }, if a > hi { a } else { hi })
+}
+
+/// One row's update (spec §2.2 steps 2–4 and the additive part of 5/6):
+/// Ĝ = g/‖g‖∞, v ← μv − Ĝ, x ← x + η v/‖v‖∞ (+ noise); zero norms give zero updates.
+/// Per entry exactly `v = mu * v - g / gmax` and `x = x + rate * (v / vmax)` (`x + rate * v`
+/// when ‖v‖∞ = 1), then `x + noise`. Returns [`abs_range`] of x after the step.
+pub fn normalised_step(
+    isa: Isa,
+    x: &mut [f64],
+    v: &mut [f64],
+    g: &[f64],
+    mu: f64,
+    rate: f64,
+    noise: Option<&[f64]>,
+) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma && noise.is_none() {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        return unsafe { avx2::normalised_step(x, v, g, mu, rate) };
+    }
+    let _ = isa;
+    let gmax = abs_range_portable(g).1;
+    for (vi, &gi) in v.iter_mut().zip(g) {
+        *vi = mu * *vi - if gmax > 0.0 { gi / gmax } else { 0.0 };
+    }
+    let vmax = abs_range_portable(v).1;
+    if vmax == 1.0 {
+        for (xi, &vi) in x.iter_mut().zip(v.iter()) {
+            *xi += rate * vi;
+        }
+    } else if vmax > 0.0 {
+        for (xi, &vi) in x.iter_mut().zip(v.iter()) {
+            *xi += rate * (vi / vmax);
+        }
+    }
+    if let Some(nz) = noise {
+        for (xi, &ni) in x.iter_mut().zip(nz) {
+            *xi += ni;
+        }
+    }
+    abs_range_portable(x)
+}
+
+/// Keep a memory in the unit ∞-ball: M ← M / max(1, ‖M‖∞) (normalise) or clip to [−1, 1];
+/// `range` = [`abs_range`] of M, as returned by [`normalised_step`].
+pub fn bound_memory(isa: Isa, m: &mut [f64], bound: Bound, range: (f64, f64)) {
+    match bound {
+        Bound::Normalise if range.1 > 1.0 => {
+            #[cfg(target_arch = "x86_64")]
+            if isa.avx2_fma {
+                // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+                unsafe { avx2::divide(m, range.1, range) };
+                return;
+            }
+            let _ = isa;
+            for v in m.iter_mut() {
+                *v /= range.1;
+            }
+        }
+        Bound::Normalise => {}
+        Bound::Clip => {
+            for v in m.iter_mut() {
+                *v = v.clamp(-1.0, 1.0);
+            }
+        }
+    }
+}
+
+/// The N entries of `s` from `at` as an array reference: one bounds check, after which the
+/// compiler sees fixed-size arithmetic it can keep in vector registers.
+#[inline(always)]
+fn arr<const N: usize>(s: &[f64], at: usize) -> &[f64; N] {
+    s[at..at + N].try_into().expect("block in bounds")
+}
+
+/// out (C×B) = Lᵀ·h with L (K×C), h (K×B), all row-major slices: the pre-activations
+/// z_{c,p} = Σ_A ℓ_{A,c} h_{A,p}, each summed from 0 in the order A = 0, 1, …
+#[inline(always)]
+pub fn outputs(out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
+    let mut c0 = 0;
+    while c0 + 4 <= c {
+        outputs_rows::<4>(out, h, labels, k, nb, c, c0);
+        c0 += 4;
+    }
+    while c0 + 2 <= c {
+        outputs_rows::<2>(out, h, labels, k, nb, c, c0);
+        c0 += 2;
+    }
+    while c0 < c {
+        outputs_rows::<1>(out, h, labels, k, nb, c, c0);
+        c0 += 1;
+    }
+}
+
+/// Rows c0..c0+R of [`outputs`], eight samples at a time held in registers.
+#[inline(always)]
+fn outputs_rows<const R: usize>(
+    out: &mut [f64],
+    h: &[f64],
+    labels: &[f64],
+    k: usize,
+    nb: usize,
+    c: usize,
+    c0: usize,
+) {
+    let mut p0 = 0;
+    while p0 + 8 <= nb {
+        let mut acc = [[0.0f64; 8]; R];
+        for a in 0..k {
+            let hr = arr::<8>(h, a * nb + p0);
+            let lr = arr::<R>(labels, a * c + c0);
+            for j in 0..R {
+                for i in 0..8 {
+                    acc[j][i] += lr[j] * hr[i];
+                }
+            }
+        }
+        for (j, row) in acc.iter().enumerate() {
+            out[(c0 + j) * nb + p0..(c0 + j) * nb + p0 + 8].copy_from_slice(row);
+        }
+        p0 += 8;
+    }
+    for p in p0..nb {
+        for j in 0..R {
+            let mut s = 0.0;
+            for a in 0..k {
+                s += labels[a * c + c0 + j] * h[a * nb + p];
+            }
+            out[(c0 + j) * nb + p] = s;
+        }
+    }
+}
+
+/// g (K×C) = h·qᵀ with h (K×B), q (C×B): g_{A,c} = Σ_p h_{A,p} q_{c,p}, each summed in four lanes
+/// (lane l takes p ≡ l mod 4, in order), combined as (s₀ + s₁) + (s₂ + s₃), then the last
+/// B mod 4 terms in order.
+pub fn label_gradient(isa: Isa, g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        unsafe { avx2::label_gradient(g, h, q, k, nb, c) };
+        return;
+    }
+    let _ = isa;
+    for a in 0..k {
+        for cc in 0..c {
+            g[a * c + cc] = dot4(&h[a * nb..(a + 1) * nb], &q[cc * nb..(cc + 1) * nb]);
+        }
+    }
+}
+
+/// Σ x_i y_i in the four-lane order of [`label_gradient`].
+#[inline(always)]
+fn dot4(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for l in 0..4 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    lanes_then_tail(acc, xr, yr)
+}
+
+/// (s₀ + s₁) + (s₂ + s₃), then + x_i y_i for the tail entries in order.
+#[inline(always)]
+fn lanes_then_tail(acc: [f64; 4], xr: &[f64], yr: &[f64]) -> f64 {
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (a, b) in xr.iter().zip(yr) {
+        s += a * b;
+    }
+    s
+}
+
+/// coef (K×B) = (L·q) ∘ h' with L (K×C), q (C×B), h' (K×B): the memory-gradient weight
+/// (Σ_c ℓ_{A,c} q_{c,p}) h'_{A,p}, the sum taken from 0 in the order c = 0, 1, …
+#[inline(always)]
+pub fn memory_coefficients(
+    coef: &mut [f64],
+    labels: &[f64],
+    q: &[f64],
+    h1: &[f64],
+    k: usize,
+    nb: usize,
+    c: usize,
+) {
+    let mut a0 = 0;
+    while a0 + 4 <= k {
+        memory_coefficient_rows::<4>(coef, labels, q, h1, nb, c, a0);
+        a0 += 4;
+    }
+    while a0 < k {
+        memory_coefficient_rows::<1>(coef, labels, q, h1, nb, c, a0);
+        a0 += 1;
+    }
+}
+
+/// Memories a0..a0+R of [`memory_coefficients`], eight samples at a time held in registers.
+#[inline(always)]
+fn memory_coefficient_rows<const R: usize>(
+    coef: &mut [f64],
+    labels: &[f64],
+    q: &[f64],
+    h1: &[f64],
+    nb: usize,
+    c: usize,
+    a0: usize,
+) {
+    let mut p0 = 0;
+    while p0 + 8 <= nb {
+        let mut acc = [[0.0f64; 8]; R];
+        for cc in 0..c {
+            let qr = arr::<8>(q, cc * nb + p0);
+            for (i, acc_i) in acc.iter_mut().enumerate() {
+                let l = labels[(a0 + i) * c + cc];
+                for t in 0..8 {
+                    acc_i[t] += l * qr[t];
+                }
+            }
+        }
+        for (i, acc_i) in acc.iter().enumerate() {
+            let base = (a0 + i) * nb + p0;
+            let d = arr::<8>(h1, base);
+            let out: &mut [f64; 8] = (&mut coef[base..base + 8]).try_into().expect("block in bounds");
+            for t in 0..8 {
+                out[t] = acc_i[t] * d[t];
+            }
+        }
+        p0 += 8;
+    }
+    for p in p0..nb {
+        for i in 0..R {
+            let mut s = 0.0;
+            for cc in 0..c {
+                s += labels[(a0 + i) * c + cc] * q[cc * nb + p];
+            }
+            coef[(a0 + i) * nb + p] = s * h1[(a0 + i) * nb + p];
+        }
+    }
+}
+
+/// The AVX2 + FMA versions of the hot loops: 4 lanes, per entry the same IEEE operations as the
+/// portable code in the same order (multiplications and additions are not fused).
+///
+/// Divisions by a row constant b use Markstein's correction: with y = RN(1/b) and q₀ = RN(a·y),
+/// the remainder r = a − b·q₀ is exact in one fused multiply-add and q₁ = RN(q₀ + r·y) is the
+/// correctly rounded a/b (Muller et al., *Handbook of Floating-Point Arithmetic*, 2nd ed., §4.7,
+/// Markstein's theorem; it needs y within half an ulp of 1/b and no underflow or overflow). So it
+/// is used only when b and every nonzero |a| of the row lie in [2⁻⁹⁰⁰, 2⁹⁰⁰], and q₀ is kept when
+/// r = 0 (exact quotients and a = −0, whose sign the addition would lose); other rows divide.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{lanes_then_tail, range_lane};
+    use std::arch::x86_64::*;
+
+    /// Smallest magnitude that takes the fused division (far above where a remainder underflows).
+    const LO: f64 = f64::from_bits((1023 - 900) << 52);
+    /// Largest magnitude that takes the fused division.
+    const HI: f64 = f64::from_bits((1023 + 900) << 52);
+
+    /// Entries at..at+4 of `s`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn load(s: &[f64], at: usize) -> __m256d {
+        let a: &[f64; 4] = s[at..at + 4].try_into().expect("block in bounds");
+        // SAFETY: `a` is 4 readable f64.
+        unsafe { _mm256_loadu_pd(a.as_ptr()) }
+    }
+
+    /// Write entries at..at+4 of `s`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn store(s: &mut [f64], at: usize, v: __m256d) {
+        let a: &mut [f64; 4] = (&mut s[at..at + 4]).try_into().expect("block in bounds");
+        // SAFETY: `a` is 4 writable f64.
+        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), v) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn lanes(v: __m256d) -> [f64; 4] {
+        let mut out = [0.0f64; 4];
+        store(&mut out, 0, v);
+        out
+    }
+
+    /// Lane-wise [`range_lane`]: min_pd(a, b) is `a < b ? a : b` and max_pd `a > b ? a : b`,
+    /// the scalar selects exactly (NaN keeps the running value).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn range4(lo: __m256d, hi: __m256d, v: __m256d) -> (__m256d, __m256d) {
+        let a = _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+        let zero = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, _mm256_setzero_pd());
+        let nz = _mm256_blendv_pd(a, _mm256_set1_pd(f64::INFINITY), zero);
+        (_mm256_min_pd(nz, lo), _mm256_max_pd(a, hi))
+    }
+
+    /// Running ranges over vector lanes, folded with the scalar tail entries of `tail`.
+    struct Range {
+        lo: __m256d,
+        hi: __m256d,
+    }
+
+    impl Range {
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        fn new() -> Self {
+            Range {
+                lo: _mm256_set1_pd(f64::INFINITY),
+                hi: _mm256_setzero_pd(),
+            }
+        }
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        fn add(&mut self, v: __m256d) {
+            (self.lo, self.hi) = range4(self.lo, self.hi, v);
+        }
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        fn finish(self, tail: &[f64]) -> (f64, f64) {
+            let (lo, hi) = (lanes(self.lo), lanes(self.hi));
+            let mut r = (f64::INFINITY, 0.0f64);
+            for i in 0..4 {
+                r.0 = if lo[i] < r.0 { lo[i] } else { r.0 };
+                r.1 = if hi[i] > r.1 { hi[i] } else { r.1 };
+            }
+            tail.iter().fold(r, |(l, h), &v| range_lane(l, h, v))
+        }
+    }
+
+    /// [`super::abs_range`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn abs_range(x: &[f64]) -> (f64, f64) {
+        let n4 = x.len() / 4 * 4;
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut i = 0;
+        while i + 8 <= n4 {
+            r0.add(load(x, i));
+            r1.add(load(x, i + 4));
+            i += 8;
+        }
+        if i < n4 {
+            r0.add(load(x, i));
+        }
+        let (a, b) = (r0.finish(&x[n4..]), r1.finish(&[]));
+        (a.0.min(b.0), a.1.max(b.1))
+    }
+
+    /// Whether b and every nonzero |a| in `range` allow the fused division.
+    #[inline]
+    fn admits(b: f64, (lo, hi): (f64, f64)) -> bool {
+        (LO..=HI).contains(&b) && (hi == 0.0 || (lo >= LO && hi <= HI))
+    }
+
+    /// A divisor b with y = 1/b, and whether the fused path applies.
+    #[derive(Clone, Copy)]
+    struct Div {
+        b: f64,
+        y: f64,
+    }
+
+    /// a/b for four lanes: Markstein's correction when `FAST`, else the division instruction.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn div4<const FAST: bool>(a: __m256d, d: Div) -> __m256d {
+        let b = _mm256_set1_pd(d.b);
+        if FAST {
+            let y = _mm256_set1_pd(d.y);
+            let q = _mm256_mul_pd(a, y);
+            let r = _mm256_fnmadd_pd(q, b, a);
+            let q1 = _mm256_fmadd_pd(r, y, q);
+            _mm256_blendv_pd(q1, q, _mm256_cmp_pd::<_CMP_EQ_OQ>(r, _mm256_setzero_pd()))
+        } else {
+            _mm256_div_pd(a, b)
+        }
+    }
+
+    /// a/b for one entry, as [`div4`].
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn div1<const FAST: bool>(a: f64, d: Div) -> f64 {
+        if FAST {
+            let q = a * d.y;
+            let r = (-q).mul_add(d.b, a);
+            if r == 0.0 { q } else { r.mul_add(d.y, q) }
+        } else {
+            a / d.b
+        }
+    }
+
+    /// [`super::normalised_step`] without noise.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f64) -> (f64, f64) {
+        let gr = abs_range(g);
+        let vr = if gr.1 > 0.0 {
+            let d = Div {
+                b: gr.1,
+                y: 1.0 / gr.1,
+            };
+            if admits(gr.1, gr) {
+                velocity::<true>(v, g, mu, d)
+            } else {
+                velocity::<false>(v, g, mu, d)
+            }
+        } else {
+            for vi in v.iter_mut() {
+                *vi = mu * *vi - 0.0;
+            }
+            abs_range(v)
+        };
+        let vmax = vr.1;
+        let d = Div {
+            b: vmax,
+            y: 1.0 / vmax,
+        };
+        if vmax == 1.0 {
+            advance::<0>(x, v, rate, d)
+        } else if vmax > 0.0 && admits(vmax, vr) {
+            advance::<1>(x, v, rate, d)
+        } else if vmax > 0.0 {
+            advance::<2>(x, v, rate, d)
+        } else {
+            abs_range(x)
+        }
+    }
+
+    /// v ← μv − g/b; returns the range of the new v.
+    #[target_feature(enable = "avx2,fma")]
+    fn velocity<const FAST: bool>(v: &mut [f64], g: &[f64], mu: f64, d: Div) -> (f64, f64) {
+        let n4 = v.len() / 4 * 4;
+        let m = _mm256_set1_pd(mu);
+        let mut r = Range::new();
+        let mut i = 0;
+        while i < n4 {
+            let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
+            store(v, i, nv);
+            r.add(nv);
+            i += 4;
+        }
+        for j in n4..v.len() {
+            v[j] = mu * v[j] - div1::<FAST>(g[j], d);
+        }
+        r.finish(&v[n4..])
+    }
+
+    /// x ← x + η·u with u = v (`S` = 0), v/b fused (1) or v/b divided (2); returns x's range.
+    #[target_feature(enable = "avx2,fma")]
+    fn advance<const S: u8>(x: &mut [f64], v: &[f64], rate: f64, d: Div) -> (f64, f64) {
+        let n4 = x.len() / 4 * 4;
+        let eta = _mm256_set1_pd(rate);
+        let mut r = Range::new();
+        let mut i = 0;
+        while i < n4 {
+            let vi = load(v, i);
+            let u = match S {
+                0 => vi,
+                1 => div4::<true>(vi, d),
+                _ => div4::<false>(vi, d),
+            };
+            let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, u));
+            store(x, i, nx);
+            r.add(nx);
+            i += 4;
+        }
+        for j in n4..x.len() {
+            let u = match S {
+                0 => v[j],
+                1 => div1::<true>(v[j], d),
+                _ => div1::<false>(v[j], d),
+            };
+            x[j] += rate * u;
+        }
+        r.finish(&x[n4..])
+    }
+
+    /// x ← x/b (b > 0), given x's range (see [`super::bound_memory`]).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn divide(x: &mut [f64], b: f64, range: (f64, f64)) {
+        let d = Div { b, y: 1.0 / b };
+        if admits(b, range) {
+            divide_by::<true>(x, d)
+        } else {
+            divide_by::<false>(x, d)
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn divide_by<const FAST: bool>(x: &mut [f64], d: Div) {
+        let n4 = x.len() / 4 * 4;
+        let mut i = 0;
+        while i < n4 {
+            store(x, i, div4::<FAST>(load(x, i), d));
+            i += 4;
+        }
+        for xj in &mut x[n4..] {
+            *xj = div1::<FAST>(*xj, d);
+        }
+    }
+
+    /// [`super::label_gradient`]: one memory's row against five classes at a time.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
+        for a in 0..k {
+            let hr = &h[a * nb..(a + 1) * nb];
+            let mut c0 = 0;
+            while c0 + 5 <= c {
+                let s = dots::<5>(hr, q, nb, c0);
+                g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s);
+                c0 += 5;
+            }
+            while c0 < c {
+                g[a * c + c0] = dots::<1>(hr, q, nb, c0)[0];
+                c0 += 1;
+            }
+        }
+    }
+
+    /// The dots of `h` with q's rows c0..c0+S, S chains advancing together.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn dots<const S: usize>(h: &[f64], q: &[f64], nb: usize, c0: usize) -> [f64; S] {
+        let n4 = nb / 4 * 4;
+        let rows: [&[f64]; S] = std::array::from_fn(|j| &q[(c0 + j) * nb..(c0 + j + 1) * nb]);
+        let mut acc = [_mm256_setzero_pd(); S];
+        let mut p = 0;
+        while p < n4 {
+            let hv = load(h, p);
+            for j in 0..S {
+                acc[j] = _mm256_add_pd(acc[j], _mm256_mul_pd(hv, load(rows[j], p)));
+            }
+            p += 4;
+        }
+        std::array::from_fn(|j| lanes_then_tail(lanes(acc[j]), &h[n4..], &rows[j][n4..]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The vector kernels must give the portable kernels' bits on any input (the portable code is
+    //! the definition); edge cases include zeros of both signs, values near under- and overflow of
+    //! the fused division, rows whose norm is 1 or 0, and lengths that are not multiples of 4.
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn vector_isa() -> Option<Isa> {
+        let isa = Isa::detect();
+        if isa.is_avx2_fma() {
+            Some(isa)
+        } else {
+            eprintln!("this CPU has no AVX2 + FMA: only the portable kernels run here, nothing to compare");
+            None
+        }
+    }
+
+    /// A value drawn from a mix of scales and special values.
+    fn value(rng: &mut ChaCha8Rng) -> f64 {
+        let base: f64 = rng.random_range(-1.0f64..1.0);
+        match rng.random_range(0..20) {
+            0 => 0.0,
+            1 => -0.0,
+            2 => base * 1e-300,
+            3 => base * 1e-310, // subnormal
+            4 => base * 1e280,
+            5 => base * 2f64.powi(-899),
+            6 => 1.0,
+            7 => -1.0,
+            8 => (base * 8.0).round() / 8.0, // exact binary fractions: exact quotients
+            _ => base * 10f64.powi(rng.random_range(-20..20)),
+        }
+    }
+
+    fn row(rng: &mut ChaCha8Rng, len: usize, special: bool) -> Vec<f64> {
+        (0..len)
+            .map(|_| {
+                if special {
+                    value(rng)
+                } else {
+                    rng.random_range(-1.0..1.0)
+                }
+            })
+            .collect()
+    }
+
+    fn bits(x: &[f64]) -> Vec<u64> {
+        x.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn vector_update_equals_portable_update_bit_for_bit() {
+        let Some(isa) = vector_isa() else { return };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let lengths = [0usize, 1, 3, 4, 5, 7, 8, 9, 10, 31, 783, 784];
+        for case in 0..3000 {
+            let len = lengths[case % lengths.len()];
+            let special = case % 3 != 0;
+            let g = match case % 7 {
+                0 => vec![0.0; len], // zero gradient: v ← μv − 0
+                _ => row(&mut rng, len, special),
+            };
+            let x0 = row(&mut rng, len, special && case % 2 == 0);
+            let v0 = row(&mut rng, len, special);
+            let mu = [0.0, 0.5, 0.9][case % 3];
+            let noise = (case % 11 == 0).then(|| row(&mut rng, len, false));
+            let (mut x1, mut v1) = (x0.clone(), v0.clone());
+            let (mut x2, mut v2) = (x0.clone(), v0.clone());
+            let r1 = normalised_step(isa, &mut x1, &mut v1, &g, mu, 0.005, noise.as_deref());
+            let r2 = normalised_step(Isa::portable(), &mut x2, &mut v2, &g, mu, 0.005, noise.as_deref());
+            assert_eq!(bits(&v1), bits(&v2), "velocity, case {case}");
+            assert_eq!(bits(&x1), bits(&x2), "memory, case {case}");
+            assert_eq!(
+                (r1.0.to_bits(), r1.1.to_bits()),
+                (r2.0.to_bits(), r2.1.to_bits()),
+                "range, case {case}"
+            );
+            assert_eq!(r2, abs_range(Isa::portable(), &x2));
+            for bound in [Bound::Normalise, Bound::Clip] {
+                let (mut y1, mut y2) = (x1.clone(), x2.clone());
+                bound_memory(isa, &mut y1, bound, r1);
+                bound_memory(Isa::portable(), &mut y2, bound, r2);
+                assert_eq!(bits(&y1), bits(&y2), "bound, case {case}");
+            }
+        }
+    }
+
+    #[test]
+    fn fused_division_is_correctly_rounded() {
+        // Markstein's correction against the division instruction on 4 million quotients over
+        // wide exponent ranges (the path bound_memory takes when ‖M‖∞ > 1).
+        let Some(isa) = vector_isa() else { return };
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for case in 0..4000 {
+            let b: f64 = 1.0 + rng.random::<f64>() * 10f64.powi(rng.random_range(-3..30));
+            let e = rng.random_range(-250..250);
+            let mut x: Vec<f64> = (0..1000)
+                .map(|_| rng.random_range(-1.0..1.0) * 2f64.powi(e) * b.min(1e300))
+                .collect();
+            x[0] = b; // ‖x‖∞ exactly b, as when renormalising
+            let expected: Vec<u64> = x.iter().map(|v| (v / b).to_bits()).collect();
+            let range = abs_range(isa, &x);
+            assert!(range.1 >= b);
+            bound_memory(isa, &mut x, Bound::Normalise, (range.0, b));
+            assert_eq!(bits(&x), expected, "case {case}, b = {b}");
+        }
+    }
+
+    #[test]
+    fn vector_label_gradient_equals_portable() {
+        let Some(isa) = vector_isa() else { return };
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for (k, nb, c) in [
+            (1, 1, 1),
+            (3, 7, 10),
+            (100, 200, 10),
+            (5, 13, 3),
+            (4, 8, 6),
+            (2, 20, 11),
+        ] {
+            let h = row(&mut rng, k * nb, true);
+            let q = row(&mut rng, c * nb, true);
+            let (mut g1, mut g2) = (vec![0.0; k * c], vec![0.0; k * c]);
+            label_gradient(isa, &mut g1, &h, &q, k, nb, c);
+            label_gradient(Isa::portable(), &mut g2, &h, &q, k, nb, c);
+            assert_eq!(bits(&g1), bits(&g2), "k={k} nb={nb} c={c}");
+            // and both are the documented four-lane sum
+            let naive = dot4(&h[..nb], &q[..nb]);
+            assert_eq!(g2[0].to_bits(), naive.to_bits());
+        }
+    }
+
+    #[test]
+    fn thin_products_match_naive_sums() {
+        // outputs and memory coefficients: sequential sums from 0 (their documented order)
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for (k, nb, c) in [(1, 1, 1), (3, 7, 10), (100, 200, 10), (5, 13, 3), (9, 17, 7)] {
+            let h = row(&mut rng, k * nb, false);
+            let h1 = row(&mut rng, k * nb, false);
+            let l = row(&mut rng, k * c, false);
+            let q = row(&mut rng, c * nb, false);
+            let mut out = vec![0.0; c * nb];
+            outputs(&mut out, &h, &l, k, nb, c);
+            let mut coef = vec![0.0; k * nb];
+            memory_coefficients(&mut coef, &l, &q, &h1, k, nb, c);
+            for cc in 0..c {
+                for p in 0..nb {
+                    let mut s = 0.0;
+                    for a in 0..k {
+                        s += l[a * c + cc] * h[a * nb + p];
+                    }
+                    assert_eq!(out[cc * nb + p].to_bits(), s.to_bits());
+                }
+            }
+            for a in 0..k {
+                for p in 0..nb {
+                    let mut s = 0.0;
+                    for cc in 0..c {
+                        s += l[a * c + cc] * q[cc * nb + p];
+                    }
+                    assert_eq!(coef[a * nb + p].to_bits(), (s * h1[a * nb + p]).to_bits());
+                }
+            }
+        }
+    }
+}
