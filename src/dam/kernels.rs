@@ -14,6 +14,7 @@
 //! correctly rounded quotient, bit for bit (see module `avx2`).
 
 use crate::config::Bound;
+use crate::dam::model::Power;
 
 /// Which code the kernels run: AVX2 + FMA vector code where the CPU has both, else portable
 /// code. Results are the same bits either way.
@@ -147,6 +148,22 @@ pub fn bound_memory(isa: Isa, m: &mut [f64], bound: Bound, range: (f64, f64)) {
     }
 }
 
+/// h ← (max(S, 0)/T)^(p+1) and h' ← (max(S, 0)/T)^p (both 0 where S ≤ 0) for the dot products S in
+/// `dots` (overwritten by h), as [`Power::rectified_pair`] defines them; the vector code takes
+/// integer p ≥ 0 (the usual case) and runs the same multiplications as `powi`.
+pub fn rectified_pair(isa: Isa, power: &Power, dots: &mut [f64], deriv: &mut [f64], temperature: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma
+        && let Some(k) = power.integer().filter(|&k| k >= 0)
+    {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        unsafe { avx2::rectified_pair(dots, deriv, temperature, k as u32) };
+        return;
+    }
+    let _ = isa;
+    power.rectified_pair(dots, deriv, temperature);
+}
+
 /// The N entries of `s` from `at` as an array reference: one bounds check, after which the
 /// compiler sees fixed-size arithmetic it can keep in vector registers.
 #[inline(always)]
@@ -256,8 +273,9 @@ fn lanes_then_tail(acc: [f64; 4], xr: &[f64], yr: &[f64]) -> f64 {
 
 /// coef (K×B) = (L·q) ∘ h' with L (K×C), q (C×B), h' (K×B): the memory-gradient weight
 /// (Σ_c ℓ_{A,c} q_{c,p}) h'_{A,p}, the sum taken from 0 in the order c = 0, 1, …
-#[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub fn memory_coefficients(
+    isa: Isa,
     coef: &mut [f64],
     labels: &[f64],
     q: &[f64],
@@ -266,6 +284,13 @@ pub fn memory_coefficients(
     nb: usize,
     c: usize,
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        unsafe { avx2::memory_coefficients(coef, labels, q, h1, k, nb, c) };
+        return;
+    }
+    let _ = isa;
     let mut a0 = 0;
     while a0 + 4 <= k {
         memory_coefficient_rows::<4>(coef, labels, q, h1, nb, c, a0);
@@ -579,40 +604,195 @@ mod avx2 {
         }
     }
 
-    /// [`super::label_gradient`]: one memory's row against five classes at a time.
+    /// [`super::rectified_pair`] for the integer power k: per lane r = v if v = S/T > 0 else 0,
+    /// d = r^k by `powi`'s sequence (res = 1; for each bit of k from the lowest: res *= base if
+    /// set, then base *= base while bits remain), d = 0 where r = 0, h = d·r.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
-        for a in 0..k {
-            let hr = &h[a * nb..(a + 1) * nb];
-            let mut c0 = 0;
-            while c0 + 5 <= c {
-                let s = dots::<5>(hr, q, nb, c0);
-                g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s);
-                c0 += 5;
+    pub(super) fn rectified_pair(dots: &mut [f64], deriv: &mut [f64], temperature: f64, k: u32) {
+        let n = dots.len().min(deriv.len());
+        let n4 = n / 4 * 4;
+        let (t, zero, one) = (
+            _mm256_set1_pd(temperature),
+            _mm256_setzero_pd(),
+            _mm256_set1_pd(1.0),
+        );
+        let mut i = 0;
+        while i < n4 {
+            let v = _mm256_div_pd(load(dots, i), t);
+            let pos = _mm256_cmp_pd::<_CMP_GT_OQ>(v, zero);
+            let r = _mm256_and_pd(pos, v);
+            let (mut res, mut base, mut e) = (one, r, k);
+            while e != 0 {
+                if e & 1 == 1 {
+                    res = _mm256_mul_pd(res, base);
+                }
+                e >>= 1;
+                if e == 0 {
+                    break;
+                }
+                base = _mm256_mul_pd(base, base);
             }
-            while c0 < c {
-                g[a * c + c0] = dots::<1>(hr, q, nb, c0)[0];
-                c0 += 1;
+            let d = _mm256_and_pd(pos, res);
+            store(deriv, i, d);
+            store(dots, i, _mm256_mul_pd(d, r));
+            i += 4;
+        }
+        for j in n4..n {
+            let v = dots[j] / temperature;
+            let r = if v > 0.0 { v } else { 0.0 };
+            let d = if r > 0.0 { r.powi(k as i32) } else { 0.0 };
+            deriv[j] = d;
+            dots[j] = d * r;
+        }
+    }
+
+    /// [`super::memory_coefficients`]: two memories × 16 samples at a time (eight independent
+    /// sums over the classes, each from 0 in class order), then the factor h'.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn memory_coefficients(
+        coef: &mut [f64],
+        labels: &[f64],
+        q: &[f64],
+        h1: &[f64],
+        k: usize,
+        nb: usize,
+        c: usize,
+    ) {
+        let mut a = 0;
+        while a + 2 <= k {
+            coefficient_rows::<2>(coef, labels, q, h1, nb, c, a);
+            a += 2;
+        }
+        if a < k {
+            coefficient_rows::<1>(coef, labels, q, h1, nb, c, a);
+        }
+    }
+
+    /// Memories a..a+R of [`memory_coefficients`].
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn coefficient_rows<const R: usize>(
+        coef: &mut [f64],
+        labels: &[f64],
+        q: &[f64],
+        h1: &[f64],
+        nb: usize,
+        c: usize,
+        a: usize,
+    ) {
+        let n16 = nb / 16 * 16;
+        let l: [&[f64]; R] = std::array::from_fn(|i| &labels[(a + i) * c..(a + i + 1) * c]);
+        let mut p = 0;
+        while p < n16 {
+            let mut acc = [[_mm256_setzero_pd(); 4]; R];
+            for cc in 0..c {
+                let qv: [__m256d; 4] = std::array::from_fn(|u| load(q, cc * nb + p + 4 * u));
+                for i in 0..R {
+                    let lv = _mm256_set1_pd(l[i][cc]);
+                    for u in 0..4 {
+                        acc[i][u] = _mm256_add_pd(acc[i][u], _mm256_mul_pd(lv, qv[u]));
+                    }
+                }
+            }
+            for (i, acc_i) in acc.iter().enumerate() {
+                for (u, acc_u) in acc_i.iter().enumerate() {
+                    let at = (a + i) * nb + p + 4 * u;
+                    store(coef, at, _mm256_mul_pd(*acc_u, load(h1, at)));
+                }
+            }
+            p += 16;
+        }
+        for i in 0..R {
+            let row = (a + i) * nb;
+            for p in n16..nb {
+                let mut s = 0.0;
+                for (cc, &lc) in l[i].iter().enumerate() {
+                    s += lc * q[cc * nb + p];
+                }
+                coef[row + p] = s * h1[row + p];
             }
         }
     }
 
-    /// The dots of `h` with q's rows c0..c0+S, S chains advancing together.
+    /// [`super::label_gradient`]: two memories' rows against five classes at a time (ten
+    /// independent sums, each in its own four lanes).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
+        let mut a = 0;
+        while a < k {
+            let two = a + 2 <= k;
+            let rows = if two { 2 } else { 1 };
+            let mut c0 = 0;
+            while c0 < c {
+                let width = if c0 + 5 <= c { 5 } else { 1 };
+                match (two, width) {
+                    (true, 5) => {
+                        let s = dots::<2, 5>(
+                            [&h[a * nb..(a + 1) * nb], &h[(a + 1) * nb..(a + 2) * nb]],
+                            q,
+                            nb,
+                            c0,
+                        );
+                        g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s[0]);
+                        g[(a + 1) * c + c0..(a + 1) * c + c0 + 5].copy_from_slice(&s[1]);
+                    }
+                    (true, _) => {
+                        let s = dots::<2, 1>(
+                            [&h[a * nb..(a + 1) * nb], &h[(a + 1) * nb..(a + 2) * nb]],
+                            q,
+                            nb,
+                            c0,
+                        );
+                        g[a * c + c0] = s[0][0];
+                        g[(a + 1) * c + c0] = s[1][0];
+                    }
+                    (false, 5) => {
+                        let s = dots::<1, 5>([&h[a * nb..(a + 1) * nb]], q, nb, c0);
+                        g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s[0]);
+                    }
+                    (false, _) => {
+                        g[a * c + c0] = dots::<1, 1>([&h[a * nb..(a + 1) * nb]], q, nb, c0)[0][0];
+                    }
+                }
+                c0 += width;
+            }
+            a += rows;
+        }
+    }
+
+    /// The dots of R rows of h with q's rows c0..c0+S, all R·S sums advancing together.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn dots<const S: usize>(h: &[f64], q: &[f64], nb: usize, c0: usize) -> [f64; S] {
+    fn dots<const R: usize, const S: usize>(
+        h: [&[f64]; R],
+        q: &[f64],
+        nb: usize,
+        c0: usize,
+    ) -> [[f64; S]; R] {
         let n4 = nb / 4 * 4;
-        let rows: [&[f64]; S] = std::array::from_fn(|j| &q[(c0 + j) * nb..(c0 + j + 1) * nb]);
-        let mut acc = [_mm256_setzero_pd(); S];
+        let mut acc = [[_mm256_setzero_pd(); S]; R];
         let mut p = 0;
         while p < n4 {
-            let hv = load(h, p);
+            let hv: [__m256d; R] = std::array::from_fn(|i| load(h[i], p));
             for j in 0..S {
-                acc[j] = _mm256_add_pd(acc[j], _mm256_mul_pd(hv, load(rows[j], p)));
+                let qv = load(q, (c0 + j) * nb + p);
+                for i in 0..R {
+                    acc[i][j] = _mm256_add_pd(acc[i][j], _mm256_mul_pd(hv[i], qv));
+                }
             }
             p += 4;
         }
-        std::array::from_fn(|j| lanes_then_tail(lanes(acc[j]), &h[n4..], &rows[j][n4..]))
+        std::array::from_fn(|i| {
+            std::array::from_fn(|j| {
+                lanes_then_tail(
+                    lanes(acc[i][j]),
+                    &h[i][n4..],
+                    &q[(c0 + j) * nb + n4..(c0 + j + 1) * nb],
+                )
+            })
+        })
     }
 }
 
@@ -727,6 +907,32 @@ mod tests {
     }
 
     #[test]
+    fn vector_powers_equal_portable_powers() {
+        let Some(isa) = vector_isa() else { return };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for (case, p) in [0.0, 1.0, 2.0, 29.0, 30.0, 99.0, 0.5, 28.5]
+            .into_iter()
+            .enumerate()
+        {
+            for len in [0usize, 3, 64, 65, 200, 1000] {
+                let dots: Vec<f64> = (0..len).map(|_| value(&mut rng) * 700.0).collect();
+                let (mut h1, mut d1) = (dots.clone(), vec![0.0; len]);
+                let (mut h2, mut d2) = (dots.clone(), vec![0.0; len]);
+                let power = Power::new(p);
+                rectified_pair(isa, &power, &mut h1, &mut d1, 670.0);
+                rectified_pair(Isa::portable(), &power, &mut h2, &mut d2, 670.0);
+                assert_eq!(bits(&h1), bits(&h2), "case {case}, len {len}");
+                assert_eq!(bits(&d1), bits(&d2), "case {case}, len {len}");
+                for (j, &s) in dots.iter().enumerate() {
+                    let r = (s / 670.0).max(0.0);
+                    let expected = if r > 0.0 { power.of(r) } else { 0.0 };
+                    assert_eq!(d2[j].to_bits(), expected.to_bits(), "powi/powf, case {case}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn vector_label_gradient_equals_portable() {
         let Some(isa) = vector_isa() else { return };
         let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -762,7 +968,12 @@ mod tests {
             let mut out = vec![0.0; c * nb];
             outputs(&mut out, &h, &l, k, nb, c);
             let mut coef = vec![0.0; k * nb];
-            memory_coefficients(&mut coef, &l, &q, &h1, k, nb, c);
+            memory_coefficients(Isa::portable(), &mut coef, &l, &q, &h1, k, nb, c);
+            if let Some(isa) = vector_isa() {
+                let mut coef_v = vec![0.0; k * nb];
+                memory_coefficients(isa, &mut coef_v, &l, &q, &h1, k, nb, c);
+                assert_eq!(bits(&coef_v), bits(&coef));
+            }
             for cc in 0..c {
                 for p in 0..nb {
                     let mut s = 0.0;

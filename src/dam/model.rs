@@ -53,6 +53,11 @@ impl Power {
         self.p
     }
 
+    /// The exponent as an integer, when it is one (|p| ≤ 1024).
+    pub fn integer(&self) -> Option<i32> {
+        self.int
+    }
+
     /// r^p for the first `len` entries of a block of r ≥ 0 (the rest of the result is unspecified).
     ///
     /// Written by hand because it is in the hot element-wise loops of training: integer powers run

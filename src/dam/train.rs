@@ -406,7 +406,13 @@ impl Trainer {
 
         // 1. dot products and rectified powers relative to T
         linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
-        rectified_powers(&mut w.h, &mut w.h1, p.n, p.temperature);
+        kernels::rectified_pair(
+            isa,
+            &Power::new(p.n - 1.0),
+            w.h.as_slice_mut().expect("row-major"),
+            w.h1.as_slice_mut().expect("row-major"),
+            p.temperature,
+        );
         let (h, h1) = (
             w.h.as_slice().expect("row-major"),
             w.h1.as_slice().expect("row-major"),
@@ -421,6 +427,7 @@ impl Trainer {
         );
         kernels::label_gradient(isa, w.g_l.as_slice_mut().expect("row-major"), h, q_l, k, nb, c);
         kernels::memory_coefficients(
+            isa,
             w.coef.as_slice_mut().expect("row-major"),
             labels,
             q_m,
@@ -582,17 +589,6 @@ impl Trainer {
             }
         }
     }
-}
-
-/// h ← (max(S, 0)/T)^n and h1 ← (max(S, 0)/T)^(n−1) (0 where S ≤ 0), from the dot products S
-/// held in `h` on entry (spec §2.7: powers of x/T, never T^n).
-#[inline(always)]
-pub fn rectified_powers(h: &mut Array2<f64>, h1: &mut Array2<f64>, n: f64, temperature: f64) {
-    Power::new(n - 1.0).rectified_pair(
-        h.as_slice_mut().expect("row-major"),
-        h1.as_slice_mut().expect("row-major"),
-        temperature,
-    );
 }
 
 /// From the pre-activations z and targets t (same shape; the trainer stores them class-major):
