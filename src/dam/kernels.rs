@@ -763,6 +763,7 @@ mod avx2 {
     }
 
     /// The dots of R rows of h with q's rows c0..c0+S, all R·S sums advancing together.
+    #[allow(clippy::needless_range_loop)]
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     fn dots<const R: usize, const S: usize>(
