@@ -50,12 +50,6 @@ impl Isa {
     }
 }
 
-/// ‖x‖∞ = max_i |x_i| (0 for an empty slice; NaN entries are ignored).
-#[inline(always)]
-pub fn max_abs(x: &[f64]) -> f64 {
-    abs_range_portable(x).1
-}
-
 /// (smallest nonzero |x_i|, largest |x_i|): (∞, 0) when all are 0; NaN entries are ignored.
 /// Minima and maxima are exact in any order, so lanes may split the work freely.
 pub fn abs_range(isa: Isa, x: &[f64]) -> (f64, f64) {
@@ -291,57 +285,13 @@ pub fn memory_coefficients(
         return;
     }
     let _ = isa;
-    let mut a0 = 0;
-    while a0 + 4 <= k {
-        memory_coefficient_rows::<4>(coef, labels, q, h1, nb, c, a0);
-        a0 += 4;
-    }
-    while a0 < k {
-        memory_coefficient_rows::<1>(coef, labels, q, h1, nb, c, a0);
-        a0 += 1;
-    }
-}
-
-/// Memories a0..a0+R of [`memory_coefficients`], eight samples at a time held in registers.
-#[inline(always)]
-fn memory_coefficient_rows<const R: usize>(
-    coef: &mut [f64],
-    labels: &[f64],
-    q: &[f64],
-    h1: &[f64],
-    nb: usize,
-    c: usize,
-    a0: usize,
-) {
-    let mut p0 = 0;
-    while p0 + 8 <= nb {
-        let mut acc = [[0.0f64; 8]; R];
-        for cc in 0..c {
-            let qr = arr::<8>(q, cc * nb + p0);
-            for (i, acc_i) in acc.iter_mut().enumerate() {
-                let l = labels[(a0 + i) * c + cc];
-                for t in 0..8 {
-                    acc_i[t] += l * qr[t];
-                }
-            }
-        }
-        for (i, acc_i) in acc.iter().enumerate() {
-            let base = (a0 + i) * nb + p0;
-            let d = arr::<8>(h1, base);
-            let out: &mut [f64; 8] = (&mut coef[base..base + 8]).try_into().expect("block in bounds");
-            for t in 0..8 {
-                out[t] = acc_i[t] * d[t];
-            }
-        }
-        p0 += 8;
-    }
-    for p in p0..nb {
-        for i in 0..R {
+    for a in 0..k {
+        for p in 0..nb {
             let mut s = 0.0;
             for cc in 0..c {
-                s += labels[(a0 + i) * c + cc] * q[cc * nb + p];
+                s += labels[a * c + cc] * q[cc * nb + p];
             }
-            coef[(a0 + i) * nb + p] = s * h1[(a0 + i) * nb + p];
+            coef[a * nb + p] = s * h1[a * nb + p];
         }
     }
 }
@@ -459,7 +409,7 @@ mod avx2 {
         (LO..=HI).contains(&b) && (hi == 0.0 || (lo >= LO && hi <= HI))
     }
 
-    /// A divisor b with y = 1/b, and whether the fused path applies.
+    /// A divisor b with y = RN(1/b).
     #[derive(Clone, Copy)]
     struct Div {
         b: f64,
@@ -722,39 +672,15 @@ mod avx2 {
     pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
         let mut a = 0;
         while a < k {
-            let two = a + 2 <= k;
-            let rows = if two { 2 } else { 1 };
+            let rows = if a + 2 <= k { 2 } else { 1 };
             let mut c0 = 0;
             while c0 < c {
                 let width = if c0 + 5 <= c { 5 } else { 1 };
-                match (two, width) {
-                    (true, 5) => {
-                        let s = dots::<2, 5>(
-                            [&h[a * nb..(a + 1) * nb], &h[(a + 1) * nb..(a + 2) * nb]],
-                            q,
-                            nb,
-                            c0,
-                        );
-                        g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s[0]);
-                        g[(a + 1) * c + c0..(a + 1) * c + c0 + 5].copy_from_slice(&s[1]);
-                    }
-                    (true, _) => {
-                        let s = dots::<2, 1>(
-                            [&h[a * nb..(a + 1) * nb], &h[(a + 1) * nb..(a + 2) * nb]],
-                            q,
-                            nb,
-                            c0,
-                        );
-                        g[a * c + c0] = s[0][0];
-                        g[(a + 1) * c + c0] = s[1][0];
-                    }
-                    (false, 5) => {
-                        let s = dots::<1, 5>([&h[a * nb..(a + 1) * nb]], q, nb, c0);
-                        g[a * c + c0..a * c + c0 + 5].copy_from_slice(&s[0]);
-                    }
-                    (false, _) => {
-                        g[a * c + c0] = dots::<1, 1>([&h[a * nb..(a + 1) * nb]], q, nb, c0)[0][0];
-                    }
+                match (rows, width) {
+                    (2, 5) => gradient_block::<2, 5>(g, h, q, nb, c, a, c0),
+                    (2, _) => gradient_block::<2, 1>(g, h, q, nb, c, a, c0),
+                    (_, 5) => gradient_block::<1, 5>(g, h, q, nb, c, a, c0),
+                    _ => gradient_block::<1, 1>(g, h, q, nb, c, a, c0),
                 }
                 c0 += width;
             }
@@ -762,38 +688,40 @@ mod avx2 {
         }
     }
 
-    /// The dots of R rows of h with q's rows c0..c0+S, all R·S sums advancing together.
-    #[allow(clippy::needless_range_loop)]
+    /// g_{A,c} for memories a..a+R and classes c0..c0+S: the dots of h's rows with q's rows, all
+    /// R·S sums advancing together.
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn dots<const R: usize, const S: usize>(
-        h: [&[f64]; R],
+    fn gradient_block<const R: usize, const S: usize>(
+        g: &mut [f64],
+        h: &[f64],
         q: &[f64],
         nb: usize,
+        c: usize,
+        a: usize,
         c0: usize,
-    ) -> [[f64; S]; R] {
+    ) {
         let n4 = nb / 4 * 4;
+        let hrows: [&[f64]; R] = std::array::from_fn(|i| &h[(a + i) * nb..(a + i + 1) * nb]);
+        let qrows: [&[f64]; S] = std::array::from_fn(|j| &q[(c0 + j) * nb..(c0 + j + 1) * nb]);
         let mut acc = [[_mm256_setzero_pd(); S]; R];
         let mut p = 0;
         while p < n4 {
-            let hv: [__m256d; R] = std::array::from_fn(|i| load(h[i], p));
+            let hv: [__m256d; R] = std::array::from_fn(|i| load(hrows[i], p));
             for j in 0..S {
-                let qv = load(q, (c0 + j) * nb + p);
+                let qv = load(qrows[j], p);
                 for i in 0..R {
                     acc[i][j] = _mm256_add_pd(acc[i][j], _mm256_mul_pd(hv[i], qv));
                 }
             }
             p += 4;
         }
-        std::array::from_fn(|i| {
-            std::array::from_fn(|j| {
-                lanes_then_tail(
-                    lanes(acc[i][j]),
-                    &h[i][n4..],
-                    &q[(c0 + j) * nb + n4..(c0 + j + 1) * nb],
-                )
-            })
-        })
+        for i in 0..R {
+            for j in 0..S {
+                g[(a + i) * c + c0 + j] = lanes_then_tail(lanes(acc[i][j]), &hrows[i][n4..], &qrows[j][n4..]);
+            }
+        }
     }
 }
 

@@ -15,7 +15,6 @@
 
 use crate::config::{Bound, derive_seed, streams};
 use crate::dam::kernels;
-pub use crate::dam::kernels::max_abs;
 use crate::dam::model::{BLOCK, Form, Params, Power};
 use crate::error::{Error, Result};
 use crate::linalg;
