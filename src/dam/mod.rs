@@ -1,6 +1,7 @@
 //! The dense associative memory: both formulations ([`model`]) and the reference-exact trainer.
 
 pub mod bench;
+pub mod gemm;
 pub mod kernels;
 pub mod model;
 pub mod run;

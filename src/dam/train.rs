@@ -14,10 +14,10 @@
 //! As in the reference, the memory gradient uses 1 − s·s and the label gradient (1 − s)(1 + s).
 
 use crate::config::{Bound, derive_seed, streams};
+use crate::dam::gemm::Packed;
 use crate::dam::kernels;
 use crate::dam::model::{BLOCK, Form, Params, Power};
 use crate::error::{Error, Result};
-use crate::linalg;
 use faer::Par;
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::SeedableRng;
@@ -227,7 +227,8 @@ pub struct Trainer {
     samples: Array2<f64>,
     targets: Array2<f64>,
     batches: Vec<Vec<usize>>,
-    batch_x: Vec<Array2<f64>>,
+    /// Each minibatch's samples, packed for the two products.
+    batch_x: Vec<Packed>,
     batch_t: Vec<Array2<f64>>,
     batch_t_t: Vec<Array2<f64>>,
     seed: u64,
@@ -307,7 +308,8 @@ impl Trainer {
                 Some(p) => b.iter().map(|&i| p[i]).collect(),
                 None => b.clone(),
             };
-            self.batch_x.push(self.samples.select(Axis(0), &idx));
+            self.batch_x
+                .push(Packed::new(self.samples.select(Axis(0), &idx).view()));
             let t = self.targets.select(Axis(0), &idx);
             self.batch_t_t.push(t.t().as_standard_layout().to_owned());
             self.batch_t.push(t);
@@ -391,7 +393,7 @@ impl Trainer {
         let isa = self.isa;
         let x = &self.batch_x[b];
         let t = &self.batch_t_t[b];
-        let (k, nb, c) = (st.memories.nrows(), x.nrows(), t.nrows());
+        let (k, nb, c) = (st.memories.nrows(), x.samples(), t.nrows());
         let w = &mut self.work;
         ensure(&mut w.h, k, nb);
         ensure(&mut w.h1, k, nb);
@@ -399,12 +401,17 @@ impl Trainer {
         ensure(&mut w.out, c, nb);
         ensure(&mut w.q_m, c, nb);
         ensure(&mut w.q_l, c, nb);
-        ensure(&mut w.g_m, k, x.ncols());
+        ensure(&mut w.g_m, k, x.pixels());
         ensure(&mut w.g_l, k, c);
         let labels = st.labels.as_slice().expect("row-major");
 
         // 1. dot products and rectified powers relative to T
-        linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
+        x.dots(
+            self.isa,
+            self.par,
+            st.memories.as_slice().expect("row-major"),
+            w.h.as_slice_mut().expect("row-major"),
+        );
         kernels::rectified_pair(
             isa,
             &Power::new(p.n - 1.0),
@@ -435,7 +442,12 @@ impl Trainer {
             nb,
             c,
         );
-        linalg::matmul_ab(&mut w.g_m, w.coef.view(), x.view(), self.par);
+        x.combine(
+            self.isa,
+            self.par,
+            w.coef.as_slice().expect("row-major"),
+            w.g_m.as_slice_mut().expect("row-major"),
+        );
         // 4–5. normalised momentum steps, labels first
         let mu = self.hyper.momentum;
         let (nl, nm) = match (noise, self.hyper.noise.as_ref()) {
@@ -503,18 +515,23 @@ impl Trainer {
         let p = self.hyper.params;
         let x = &self.batch_x[b];
         let t = &self.batch_t[b];
-        let (k, nb, c) = (st.memories.nrows(), x.nrows(), t.ncols());
+        let (k, nb, c) = (st.memories.nrows(), x.samples(), t.ncols());
         let w = &mut self.work;
         ensure(&mut w.h, k, nb);
         ensure(&mut w.coef, k, nb);
         ensure(&mut w.out, nb, c);
-        ensure(&mut w.g_m, k, x.ncols());
+        ensure(&mut w.g_m, k, x.pixels());
         ensure(&mut w.g_l, k, c);
         w.hp.resize(k * nb * c, 0.0);
         w.fp.resize(k * nb * c, 0.0);
         let pw1 = Power::new(p.n - 1.0);
         // F(x) = r^n and F'(x) ∝ r^(n−1), r = max(x, 0)/T, for x = ξ·v⁻ (base) and ξ·v⁺_a (plus)
-        linalg::matmul_abt(&mut w.h, st.memories.view(), x.view(), self.par);
+        x.dots(
+            self.isa,
+            self.par,
+            st.memories.as_slice().expect("row-major"),
+            w.h.as_slice_mut().expect("row-major"),
+        );
         let lsum: Vec<f64> = st.labels.rows().into_iter().map(|r| r.sum()).collect();
         w.out.fill(0.0);
         let mut hb = vec![0.0; nb];
@@ -566,7 +583,12 @@ impl Trainer {
                 }
             }
         }
-        linalg::matmul_ab(&mut w.g_m, w.coef.view(), x.view(), self.par);
+        x.combine(
+            self.isa,
+            self.par,
+            w.coef.as_slice().expect("row-major"),
+            w.g_m.as_slice_mut().expect("row-major"),
+        );
         // V ← pV + d; ξ ← clip(ξ + ε V / max(‖V‖∞, prec), −1, 1), one norm over pixels and classes
         let mu = self.hyper.momentum;
         for a in 0..k {
