@@ -80,6 +80,10 @@ fn range_lane(lo: f64, hi: f64, v: f64) -> (f64, f64) {
 /// Ĝ = g/‖g‖∞, v ← μv − Ĝ, x ← x + η v/‖v‖∞ (+ noise); zero norms give zero updates.
 /// Per entry exactly `v = mu * v - g / gmax` and `x = x + rate * (v / vmax)` (`x + rate * v`
 /// when ‖v‖∞ = 1), then `x + noise`. Returns [`abs_range`] of x after the step.
+///
+/// With μ = 0 and 0 < ‖g‖∞ < ∞, ‖v‖∞ = 1 exactly (the entry of largest |g| divides to ±1 and
+/// no quotient exceeds 1 in magnitude), so v is not scanned for its norm: x ← x + η v in the same
+/// pass. The two differ only where the old v held ±∞ or NaN (0·∞ = NaN), a diverged state.
 pub fn normalised_step(
     isa: Isa,
     x: &mut [f64],
@@ -96,6 +100,13 @@ pub fn normalised_step(
     }
     let _ = isa;
     let gmax = abs_range_portable(g).1;
+    if unit_velocity(mu, gmax) && noise.is_none() {
+        for ((xi, vi), &gi) in x.iter_mut().zip(v.iter_mut()).zip(g) {
+            *vi = mu * *vi - gi / gmax;
+            *xi += rate * *vi;
+        }
+        return abs_range_portable(x);
+    }
     for (vi, &gi) in v.iter_mut().zip(g) {
         *vi = mu * *vi - if gmax > 0.0 { gi / gmax } else { 0.0 };
     }
@@ -115,6 +126,11 @@ pub fn normalised_step(
         }
     }
     abs_range_portable(x)
+}
+
+/// Whether v ← μv − g/gmax is known to have ‖v‖∞ = 1 without scanning it (μ = 0, 0 < gmax < ∞).
+fn unit_velocity(mu: f64, gmax: f64) -> bool {
+    mu == 0.0 && gmax > 0.0 && gmax.is_finite()
 }
 
 /// Keep a memory in the unit ∞-ball: M ← M / max(1, ‖M‖∞) (normalise) or clip to [−1, 1];
@@ -449,6 +465,17 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f64) -> (f64, f64) {
         let gr = abs_range(g);
+        if super::unit_velocity(mu, gr.1) {
+            let d = Div {
+                b: gr.1,
+                y: 1.0 / gr.1,
+            };
+            return if admits(gr.1, gr) {
+                unit_step::<true>(x, v, g, mu, rate, d)
+            } else {
+                unit_step::<false>(x, v, g, mu, rate, d)
+            };
+        }
         let vr = if gr.1 > 0.0 {
             let d = Div {
                 b: gr.1,
@@ -498,6 +525,36 @@ mod avx2 {
             v[j] = mu * v[j] - div1::<FAST>(g[j], d);
         }
         r.finish(&v[n4..])
+    }
+
+    /// v ← μv − g/b and x ← x + η·v in one pass (‖v‖∞ = 1 known, see [`super::unit_velocity`]);
+    /// returns x's range.
+    #[target_feature(enable = "avx2,fma")]
+    fn unit_step<const FAST: bool>(
+        x: &mut [f64],
+        v: &mut [f64],
+        g: &[f64],
+        mu: f64,
+        rate: f64,
+        d: Div,
+    ) -> (f64, f64) {
+        let n4 = x.len() / 4 * 4;
+        let (m, eta) = (_mm256_set1_pd(mu), _mm256_set1_pd(rate));
+        let mut r = Range::new();
+        let mut i = 0;
+        while i < n4 {
+            let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
+            store(v, i, nv);
+            let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, nv));
+            store(x, i, nx);
+            r.add(nx);
+            i += 4;
+        }
+        for j in n4..x.len() {
+            v[j] = mu * v[j] - div1::<FAST>(g[j], d);
+            x[j] += rate * v[j];
+        }
+        r.finish(&x[n4..])
     }
 
     /// x ← x + η·u with u = v (`S` = 0), v/b fused (1) or v/b divided (2); returns x's range.
@@ -810,6 +867,46 @@ mod tests {
                 bound_memory(isa, &mut y1, bound, r1);
                 bound_memory(Isa::portable(), &mut y2, bound, r2);
                 assert_eq!(bits(&y1), bits(&y2), "bound, case {case}");
+            }
+        }
+    }
+
+    /// With μ = 0 the step skips scanning v for its norm (‖v‖∞ = 1 exactly); on finite rows,
+    /// special values included, that must equal the general rule spelled out entry by entry.
+    #[test]
+    fn zero_momentum_step_equals_the_general_rule() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let isas = [Some(Isa::portable()), vector_isa()];
+        for case in 0..2000 {
+            let len = [1usize, 4, 7, 10, 784][case % 5];
+            let special = case % 2 == 0;
+            let (g, x0, v0) = (
+                row(&mut rng, len, special),
+                row(&mut rng, len, special),
+                row(&mut rng, len, special),
+            );
+            // the general rule: v = 0·v − g/gmax, vmax = ‖v‖∞, x += η·(v/vmax) (η·v when vmax = 1)
+            let gmax = g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let want_v: Vec<f64> = v0
+                .iter()
+                .zip(&g)
+                .map(|(&v, &gi)| 0.0 * v - if gmax > 0.0 { gi / gmax } else { 0.0 })
+                .collect();
+            let vmax = want_v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let want_x: Vec<f64> = x0
+                .iter()
+                .zip(&want_v)
+                .map(|(&x, &v)| match vmax {
+                    1.0 => x + 0.005 * v,
+                    0.0 => x,
+                    _ => x + 0.005 * (v / vmax),
+                })
+                .collect();
+            for isa in isas.iter().flatten() {
+                let (mut x, mut v) = (x0.clone(), v0.clone());
+                normalised_step(*isa, &mut x, &mut v, &g, 0.0, 0.005, None);
+                assert_eq!(bits(&v), bits(&want_v), "velocity, case {case}, {isa:?}");
+                assert_eq!(bits(&x), bits(&want_x), "memory, case {case}, {isa:?}");
             }
         }
     }
