@@ -21,6 +21,10 @@ use rayon::prelude::*;
 const NR: usize = 8;
 /// Rows per register block of the AVX2 kernel (6 × 8 accumulators = 12 registers).
 const MR: usize = 6;
+/// Rows a caller should hand to [`Packed::combine_rows`] at a time to work on each block of
+/// G while it is still in cache: one AVX-512 register block (two AVX2 blocks), 75 KiB of G for
+/// 784 pixels.
+pub const ROW_BLOCK: usize = 2 * MR;
 
 /// One minibatch X_b (B×N, row-major), packed for both products: panels of 8 samples (for
 /// S = M·X_bᵀ) and panels of 8 pixels (for G = W·X_b), zero-padded to whole panels.
@@ -73,6 +77,23 @@ impl Packed {
     pub fn combine(&self, isa: Isa, par: Par, w: &[f64], out: &mut [f64]) {
         product(isa, par, w, self.samples, &self.by_pixel, self.pixels, out);
     }
+
+    /// The rows of G = W·X_b for the rows of `w` given, on the calling thread: the same
+    /// entries, bit for bit, as [`Packed::combine`] (each entry is its own chain, so how rows are
+    /// grouped does not matter). For callers that process G block by block (see [`ROW_BLOCK`]).
+    pub fn combine_rows(&self, isa: Isa, w: &[f64], out: &mut [f64]) {
+        product(isa, Par::Seq, w, self.samples, &self.by_pixel, self.pixels, out);
+    }
+}
+
+/// Rows per thread task when `rows` rows are split over the threads of `par` in whole register
+/// blocks, as [`Packed::dots`] and [`Packed::combine`] split them.
+pub fn rows_per_task(rows: usize, par: Par) -> usize {
+    let threads = match par {
+        Par::Seq => 1,
+        _ => par.degree().max(1),
+    };
+    rows.div_ceil(MR).div_ceil(threads).max(1) * MR
 }
 
 /// out (rows×cols) = a (rows×len) · B, where B (len×cols) is given as zero-padded panels of 8
@@ -85,21 +106,23 @@ fn product(isa: Isa, par: Par, a: &[f64], len: usize, panels: &[f64], cols: usiz
     let rows = a.len() / len;
     assert_eq!(out.len(), rows * cols, "output shape");
     assert_eq!(panels.len(), cols.div_ceil(NR) * len * NR, "packed operand shape");
-    let threads = match par {
-        Par::Seq => 1,
-        _ => par.degree().max(1),
-    };
-    let blocks = rows.div_ceil(MR);
-    if threads == 1 || blocks < 2 {
+    let chunk = rows_per_task(rows, par);
+    if chunk >= rows {
         return product_rows(isa, a, len, panels, cols, out);
     }
-    let chunk = blocks.div_ceil(threads) * MR;
     out.par_chunks_mut(chunk * cols)
         .zip(a.par_chunks(chunk * len))
         .for_each(|(o, ar)| product_rows(isa, ar, len, panels, cols, o));
 }
 
 fn product_rows(isa: Isa, a: &[f64], len: usize, panels: &[f64], cols: usize, out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.is_avx512() {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F; shapes were checked by
+        // `product`.
+        unsafe { avx512::product_rows(a, len, panels, cols, out) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if isa.is_avx2_fma() {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA; shapes were
@@ -198,6 +221,89 @@ mod avx2 {
     }
 }
 
+/// The AVX-512 kernel: register blocks of up to 12 rows × two panels (16 columns, 24 of the
+/// 32 vector registers), each lane the same chain as the portable loop.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::NR;
+    use std::arch::x86_64::*;
+
+    /// Rows per register block.
+    const R512: usize = 12;
+
+    /// All rows of `out`, in blocks of up to 12 rows × two panels (one at the right edge).
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn product_rows(a: &[f64], len: usize, panels: &[f64], cols: usize, out: &mut [f64]) {
+        let rows = a.len() / len;
+        let npanels = cols.div_ceil(NR);
+        let mut r0 = 0;
+        while r0 < rows {
+            let mr = (rows - r0).min(R512);
+            let ab = &a[r0 * len..(r0 + mr) * len];
+            let ob = &mut out[r0 * cols..(r0 + mr) * cols];
+            let mut q = 0;
+            while q < npanels {
+                let np = (npanels - q).min(2);
+                let pan = &panels[q * len * NR..(q + np) * len * NR];
+                let (c0, width) = (q * NR, (cols - q * NR).min(np * NR));
+                macro_rules! dispatch {
+                    ($($r:literal)*) => {
+                        match (mr, np) {
+                            $(($r, 2) => block::<$r, 2>(ab, len, pan, ob, cols, c0, width),
+                              ($r, _) => block::<$r, 1>(ab, len, pan, ob, cols, c0, width),)*
+                            _ => unreachable!("block of {mr} rows"),
+                        }
+                    };
+                }
+                dispatch!(1 2 3 4 5 6 7 8 9 10 11 12);
+                q += np;
+            }
+            r0 += mr;
+        }
+    }
+
+    /// R rows of `a` (R·len entries) times P consecutive panels (each len×8): lane l of
+    /// accumulator (r, p) is the chain for entry (r, c0 + 8p + l); the first `width` columns are
+    /// stored.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn block<const R: usize, const P: usize>(
+        a: &[f64],
+        len: usize,
+        panels: &[f64],
+        out: &mut [f64],
+        cols: usize,
+        c0: usize,
+        width: usize,
+    ) {
+        assert!(a.len() == R * len && panels.len() == P * len * NR && out.len() == R * cols);
+        assert!(c0 + width <= cols && width <= P * NR);
+        let mut acc = [[_mm512_setzero_pd(); P]; R];
+        let pp = panels.as_ptr();
+        let rp: [*const f64; R] = std::array::from_fn(|r| a[r * len..].as_ptr());
+        for j in 0..len {
+            // SAFETY: j < len, p < P, r < R, and the panels hold P·len·8 entries (asserted above).
+            unsafe {
+                let b: [__m512d; P] = std::array::from_fn(|p| _mm512_loadu_pd(pp.add((p * len + j) * NR)));
+                for (row, ptr) in acc.iter_mut().zip(&rp) {
+                    let x = _mm512_set1_pd(*ptr.add(j));
+                    for (s, bp) in row.iter_mut().zip(&b) {
+                        *s = _mm512_fmadd_pd(x, *bp, *s);
+                    }
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            let mut lanes = [0.0f64; 2 * NR];
+            for (p, s) in row.iter().enumerate() {
+                // SAFETY: `lanes` has 16 writable entries and p < P ≤ 2.
+                unsafe { _mm512_storeu_pd(lanes.as_mut_ptr().add(p * NR), *s) };
+            }
+            out[r * cols + c0..r * cols + c0 + width].copy_from_slice(&lanes[..width]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +337,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let isas = [
             Some(Isa::portable()),
-            Some(Isa::detect()).filter(|i| i.is_avx2_fma()),
+            Some(Isa::detect().without_avx512()).filter(|i| i.is_avx2_fma()),
+            Some(Isa::detect()).filter(|i| i.is_avx512()),
         ];
         for &(k, b, n) in &[
             (1, 1, 1),
@@ -240,6 +347,8 @@ mod tests {
             (13, 20, 37),
             (100, 200, 784),
             (5, 3, 2),
+            (25, 17, 24),
+            (12, 5, 16),
         ] {
             let x = random(&mut rng, b, n);
             let m = random(&mut rng, k, n);

@@ -17,10 +17,12 @@ use crate::config::Bound;
 use crate::dam::model::Power;
 
 /// Which code the kernels run: AVX2 + FMA vector code where the CPU has both, else portable
-/// code. Results are the same bits either way.
+/// code; the matrix products ([`crate::dam::gemm`]) also use AVX-512 where the CPU has it.
+/// Results are the same bits either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Isa {
     avx2_fma: bool,
+    avx512: bool,
 }
 
 impl Isa {
@@ -28,25 +30,43 @@ impl Isa {
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
+            let avx2_fma =
+                std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
             Isa {
-                avx2_fma: std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma"),
+                avx2_fma,
+                avx512: avx2_fma && std::arch::is_x86_feature_detected!("avx512f"),
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            Isa { avx2_fma: false }
+            Isa::portable()
         }
     }
 
     /// Portable code only.
     pub fn portable() -> Self {
-        Isa { avx2_fma: false }
+        Isa {
+            avx2_fma: false,
+            avx512: false,
+        }
+    }
+
+    /// The same, with AVX-512 turned off (AVX2 + FMA at most), e.g. to compare the two.
+    pub fn without_avx512(self) -> Self {
+        Isa {
+            avx512: false,
+            ..self
+        }
     }
 
     /// Whether the AVX2 + FMA code runs.
     pub fn is_avx2_fma(&self) -> bool {
         self.avx2_fma
+    }
+
+    /// Whether the AVX-512 code runs (implies [`Isa::is_avx2_fma`]).
+    pub fn is_avx512(&self) -> bool {
+        self.avx512
     }
 }
 

@@ -14,7 +14,7 @@
 //! As in the reference, the memory gradient uses 1 − s·s and the label gradient (1 − s)(1 + s).
 
 use crate::config::{Bound, derive_seed, streams};
-use crate::dam::gemm::Packed;
+use crate::dam::gemm::{self, Packed};
 use crate::dam::kernels;
 use crate::dam::model::{BLOCK, Form, Params, Power};
 use crate::error::{Error, Result};
@@ -23,6 +23,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
 
 /// The trainable state: memories, labels and their velocities.
 #[derive(Debug, Clone, PartialEq)]
@@ -442,13 +443,8 @@ impl Trainer {
             nb,
             c,
         );
-        x.combine(
-            self.isa,
-            self.par,
-            w.coef.as_slice().expect("row-major"),
-            w.g_m.as_slice_mut().expect("row-major"),
-        );
-        // 4–5. normalised momentum steps, labels first
+        // 4–5. normalised momentum steps: labels, then G = W·X_b block by block with each
+        // block's memories stepped while it is still in cache
         let mu = self.hyper.momentum;
         let (nl, nm) = match (noise, self.hyper.noise.as_ref()) {
             (Some(rng), Some(nz)) => {
@@ -476,20 +472,21 @@ impl Trainer {
             for v in ls.iter_mut() {
                 *v = v.clamp(-1.0, 1.0);
             }
-            let mut m = st.memories.row_mut(a);
-            let mut vm = st.vel_memories.row_mut(a);
-            let ms = m.as_slice_mut().expect("row-major");
-            let range = kernels::normalised_step(
-                isa,
-                ms,
-                vm.as_slice_mut().expect("row-major"),
-                w.g_m.row(a).to_slice().expect("row-major"),
-                mu,
-                rate,
-                nm.as_ref().map(|n| n.row(a).to_slice().expect("row-major")),
-            );
-            kernels::bound_memory(isa, ms, self.hyper.bound, range);
         }
+        let rows = MemoryRows {
+            g: w.g_m.as_slice_mut().expect("row-major"),
+            coef: w.coef.as_slice().expect("row-major"),
+            memories: st.memories.as_slice_mut().expect("row-major"),
+            velocities: st.vel_memories.as_slice_mut().expect("row-major"),
+            noise: nm.as_ref().map(|n| n.as_slice().expect("row-major")),
+        };
+        let step = MemoryStep {
+            isa,
+            mu,
+            rate,
+            bound: self.hyper.bound,
+        };
+        step.run(x, self.par, rows);
     }
 
     /// One Krotov–Hopfield 2016 step on minibatch `b` (`krotov-2016.md`, training rule).
@@ -607,6 +604,88 @@ impl Trainer {
             }
             for (l, &v) in st.labels.row_mut(a).iter_mut().zip(st.vel_labels.row(a)) {
                 *l = (*l + rate * v / norm).clamp(-1.0, 1.0);
+            }
+        }
+    }
+}
+
+/// The memory side of a label-weighted step, row-aligned slices (K rows each): the gradient G
+/// (written here), the coefficients W, memories, their velocities and optional noise.
+struct MemoryRows<'a> {
+    g: &'a mut [f64],
+    coef: &'a [f64],
+    memories: &'a mut [f64],
+    velocities: &'a mut [f64],
+    noise: Option<&'a [f64]>,
+}
+
+/// Steps 3 (G = W·X_b) and 4–5 for the memories (normalised momentum step, then the bound),
+/// fused block by block.
+#[derive(Clone, Copy)]
+struct MemoryStep {
+    isa: kernels::Isa,
+    mu: f64,
+    rate: f64,
+    bound: Bound,
+}
+
+impl MemoryStep {
+    /// All K rows: threads take whole tasks of rows ([`gemm::rows_per_task`]); within a task, each
+    /// block of [`gemm::ROW_BLOCK`] rows of G is computed and its memories stepped at once, so G
+    /// is read back from cache rather than memory. Every row's arithmetic is the same whatever the
+    /// grouping, so results do not depend on the thread count.
+    fn run(self, x: &Packed, par: Par, rows: MemoryRows) {
+        let (b, n) = (x.samples(), x.pixels());
+        let k = rows.memories.len() / n;
+        let per_task = gemm::rows_per_task(k, par);
+        if per_task >= k {
+            return self.rows(x, rows);
+        }
+        let noise = rows.noise;
+        rows.g
+            .par_chunks_mut(per_task * n)
+            .zip(rows.coef.par_chunks(per_task * b))
+            .zip(rows.memories.par_chunks_mut(per_task * n))
+            .zip(rows.velocities.par_chunks_mut(per_task * n))
+            .enumerate()
+            .for_each(|(t, (((g, coef), memories), velocities))| {
+                let noise = noise.map(|z| &z[t * per_task * n..t * per_task * n + memories.len()]);
+                self.rows(
+                    x,
+                    MemoryRows {
+                        g,
+                        coef,
+                        memories,
+                        velocities,
+                        noise,
+                    },
+                );
+            });
+    }
+
+    /// The rows given, on this thread, block by block.
+    fn rows(self, x: &Packed, rows: MemoryRows) {
+        let (b, n) = (x.samples(), x.pixels());
+        let blk = gemm::ROW_BLOCK;
+        for (i, (((g, coef), memories), velocities)) in rows
+            .g
+            .chunks_mut(blk * n)
+            .zip(rows.coef.chunks(blk * b))
+            .zip(rows.memories.chunks_mut(blk * n))
+            .zip(rows.velocities.chunks_mut(blk * n))
+            .enumerate()
+        {
+            x.combine_rows(self.isa, coef, g);
+            for (j, ((gr, m), v)) in g
+                .chunks(n)
+                .zip(memories.chunks_mut(n))
+                .zip(velocities.chunks_mut(n))
+                .enumerate()
+            {
+                let at = (i * blk + j) * n;
+                let noise = rows.noise.map(|z| &z[at..at + n]);
+                let range = kernels::normalised_step(self.isa, m, v, gr, self.mu, self.rate, noise);
+                kernels::bound_memory(self.isa, m, self.bound, range);
             }
         }
     }
