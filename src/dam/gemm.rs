@@ -178,6 +178,14 @@ mod avx2 {
         }
     }
 
+    /// Lanes 0..n (n ≥ 1) of a masked store.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mask(n: usize) -> __m256i {
+        let n = n.min(4) as i64;
+        _mm256_set_epi64x(-((n > 3) as i64), -((n > 2) as i64), -((n > 1) as i64), -1)
+    }
+
     /// R rows of `a` (R·len entries) times one panel (len×8): lane l of accumulator r is the
     /// chain for entry (r, c0 + l); the first `width` lanes are stored.
     #[inline]
@@ -210,13 +218,20 @@ mod avx2 {
             }
         }
         for r in 0..R {
-            let mut lanes = [0.0f64; NR];
-            // SAFETY: `lanes` has 8 writable entries.
+            let o = &mut out[r * cols + c0..r * cols + c0 + width];
+            // SAFETY: full-width stores write o[0..8], which exists when width = 8; otherwise
+            // the masked stores write only the first `width` < 8 entries.
             unsafe {
-                _mm256_storeu_pd(lanes.as_mut_ptr(), lo[r]);
-                _mm256_storeu_pd(lanes.as_mut_ptr().add(4), hi[r]);
+                if width == NR {
+                    _mm256_storeu_pd(o.as_mut_ptr(), lo[r]);
+                    _mm256_storeu_pd(o.as_mut_ptr().add(4), hi[r]);
+                } else {
+                    _mm256_maskstore_pd(o.as_mut_ptr(), mask(width), lo[r]);
+                    if width > 4 {
+                        _mm256_maskstore_pd(o.as_mut_ptr().add(4), mask(width - 4), hi[r]);
+                    }
+                }
             }
-            out[r * cols + c0..r * cols + c0 + width].copy_from_slice(&lanes[..width]);
         }
     }
 }
@@ -294,12 +309,12 @@ mod avx512 {
             }
         }
         for (r, row) in acc.iter().enumerate() {
-            let mut lanes = [0.0f64; 2 * NR];
+            let o = &mut out[r * cols + c0..r * cols + c0 + width];
             for (p, s) in row.iter().enumerate() {
-                // SAFETY: `lanes` has 16 writable entries and p < P ≤ 2.
-                unsafe { _mm512_storeu_pd(lanes.as_mut_ptr().add(p * NR), *s) };
+                let lanes = width.saturating_sub(p * NR).min(NR);
+                // SAFETY: the mask enables the first `lanes` entries from o[8p], all inside o.
+                unsafe { _mm512_mask_storeu_pd(o.as_mut_ptr().add(p * NR), ((1u32 << lanes) - 1) as u8, *s) };
             }
-            out[r * cols + c0..r * cols + c0 + width].copy_from_slice(&lanes[..width]);
         }
     }
 }

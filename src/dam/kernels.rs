@@ -70,6 +70,17 @@ impl Isa {
     }
 }
 
+/// Whether every x_i is finite (neither ±∞ nor NaN): the exponent field of each is not all ones.
+pub fn all_finite(isa: Isa, x: &[f64]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx2_fma {
+        // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
+        return unsafe { avx2::all_finite(x) };
+    }
+    let _ = isa;
+    x.iter().all(|v| v.is_finite())
+}
+
 /// (smallest nonzero |x_i|, largest |x_i|): (∞, 0) when all are 0; NaN entries are ignored.
 /// Minima and maxima are exact in any order, so lanes may split the work freely.
 pub fn abs_range(isa: Isa, x: &[f64]) -> (f64, f64) {
@@ -419,6 +430,21 @@ mod avx2 {
             }
             tail.iter().fold(r, |(l, h), &v| range_lane(l, h, v))
         }
+    }
+
+    /// [`super::all_finite`]: ORs together, lane by lane, whether exponent bits are all ones.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn all_finite(x: &[f64]) -> bool {
+        let exp = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7ff0_0000_0000_0000));
+        let mut bad = _mm256_setzero_pd();
+        let n4 = x.len() / 4 * 4;
+        let mut i = 0;
+        while i < n4 {
+            let e = _mm256_and_pd(load(x, i), exp);
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd::<_CMP_EQ_OQ>(e, exp));
+            i += 4;
+        }
+        _mm256_movemask_pd(bad) == 0 && x[n4..].iter().all(|v| v.is_finite())
     }
 
     /// [`super::abs_range`].
@@ -927,6 +953,27 @@ mod tests {
                 normalised_step(*isa, &mut x, &mut v, &g, 0.0, 0.005, None);
                 assert_eq!(bits(&v), bits(&want_v), "velocity, case {case}, {isa:?}");
                 assert_eq!(bits(&x), bits(&want_x), "memory, case {case}, {isa:?}");
+            }
+        }
+    }
+
+    /// The vector finiteness test against `f64::is_finite`, with one ±∞ or NaN placed anywhere
+    /// (vector body or tail) or none.
+    #[test]
+    fn all_finite_finds_every_non_finite_entry() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let isas = [Some(Isa::portable()), vector_isa()];
+        for case in 0..3000 {
+            let len = [1usize, 3, 4, 9, 784][case % 5];
+            let mut x = row(&mut rng, len, true);
+            if case % 4 != 0 {
+                let at = rng.random_range(0..len);
+                x[at] = [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN][case % 4];
+            }
+            let want = x.iter().all(|v| v.is_finite());
+            assert_eq!(want, case % 4 == 0);
+            for isa in isas.iter().flatten() {
+                assert_eq!(all_finite(*isa, &x), want, "case {case}, {isa:?}");
             }
         }
     }

@@ -208,6 +208,8 @@ struct Work {
     q_m: Array2<f64>,
     q_l: Array2<f64>,
     g_m: Array2<f64>,
+    /// Label-weighted form: one block of rows of G at a time ([`gemm::ROW_BLOCK`] × 784).
+    g_block: Vec<f64>,
     g_l: Array2<f64>,
     // Krotov form: per (memory, sample, class) powers of ξ·v⁺ and their derivatives.
     hp: Vec<f64>,
@@ -402,7 +404,6 @@ impl Trainer {
         ensure(&mut w.out, c, nb);
         ensure(&mut w.q_m, c, nb);
         ensure(&mut w.q_l, c, nb);
-        ensure(&mut w.g_m, k, x.pixels());
         ensure(&mut w.g_l, k, c);
         let labels = st.labels.as_slice().expect("row-major");
 
@@ -473,8 +474,8 @@ impl Trainer {
                 *v = v.clamp(-1.0, 1.0);
             }
         }
+        w.g_block.resize(gemm::ROW_BLOCK * x.pixels(), 0.0);
         let rows = MemoryRows {
-            g: w.g_m.as_slice_mut().expect("row-major"),
             coef: w.coef.as_slice().expect("row-major"),
             memories: st.memories.as_slice_mut().expect("row-major"),
             velocities: st.vel_memories.as_slice_mut().expect("row-major"),
@@ -486,7 +487,7 @@ impl Trainer {
             rate,
             bound: self.hyper.bound,
         };
-        step.run(x, self.par, rows);
+        step.run(x, self.par, rows, &mut w.g_block);
     }
 
     /// One Krotov–Hopfield 2016 step on minibatch `b` (`krotov-2016.md`, training rule).
@@ -609,10 +610,9 @@ impl Trainer {
     }
 }
 
-/// The memory side of a label-weighted step, row-aligned slices (K rows each): the gradient G
-/// (written here), the coefficients W, memories, their velocities and optional noise.
+/// The memory side of a label-weighted step, row-aligned slices (K rows each): the coefficients
+/// W, memories, their velocities and optional noise.
 struct MemoryRows<'a> {
-    g: &'a mut [f64],
     coef: &'a [f64],
     memories: &'a mut [f64],
     velocities: &'a mut [f64],
@@ -631,50 +631,48 @@ struct MemoryStep {
 
 impl MemoryStep {
     /// All K rows: threads take whole tasks of rows ([`gemm::rows_per_task`]); within a task, each
-    /// block of [`gemm::ROW_BLOCK`] rows of G is computed and its memories stepped at once, so G
-    /// is read back from cache rather than memory. Every row's arithmetic is the same whatever the
-    /// grouping, so results do not depend on the thread count.
-    fn run(self, x: &Packed, par: Par, rows: MemoryRows) {
+    /// block of [`gemm::ROW_BLOCK`] rows of G is computed into a small scratch (`g_block` on this
+    /// thread, a fresh one on others) and its memories are stepped at once, so G never leaves the
+    /// cache. Every row's arithmetic is the same whatever the grouping, so results do not depend
+    /// on the thread count.
+    fn run(self, x: &Packed, par: Par, rows: MemoryRows, g_block: &mut [f64]) {
         let (b, n) = (x.samples(), x.pixels());
         let k = rows.memories.len() / n;
         let per_task = gemm::rows_per_task(k, par);
         if per_task >= k {
-            return self.rows(x, rows);
+            return self.rows(x, rows, g_block);
         }
         let noise = rows.noise;
-        rows.g
-            .par_chunks_mut(per_task * n)
-            .zip(rows.coef.par_chunks(per_task * b))
+        rows.coef
+            .par_chunks(per_task * b)
             .zip(rows.memories.par_chunks_mut(per_task * n))
             .zip(rows.velocities.par_chunks_mut(per_task * n))
             .enumerate()
-            .for_each(|(t, (((g, coef), memories), velocities))| {
-                let noise = noise.map(|z| &z[t * per_task * n..t * per_task * n + memories.len()]);
-                self.rows(
-                    x,
-                    MemoryRows {
-                        g,
-                        coef,
-                        memories,
-                        velocities,
-                        noise,
-                    },
-                );
+            .for_each(|(t, ((coef, memories), velocities))| {
+                let at = t * per_task * n;
+                let noise = noise.map(|z| &z[at..at + memories.len()]);
+                let rows = MemoryRows {
+                    coef,
+                    memories,
+                    velocities,
+                    noise,
+                };
+                self.rows(x, rows, &mut vec![0.0; gemm::ROW_BLOCK * n]);
             });
     }
 
-    /// The rows given, on this thread, block by block.
-    fn rows(self, x: &Packed, rows: MemoryRows) {
+    /// The rows given, on this thread, block by block through the scratch `g_block`.
+    fn rows(self, x: &Packed, rows: MemoryRows, g_block: &mut [f64]) {
         let (b, n) = (x.samples(), x.pixels());
         let blk = gemm::ROW_BLOCK;
-        for (i, (((g, coef), memories), velocities)) in rows
-            .g
-            .chunks_mut(blk * n)
-            .zip(rows.coef.chunks(blk * b))
+        for (i, ((coef, memories), velocities)) in rows
+            .coef
+            .chunks(blk * b)
             .zip(rows.memories.chunks_mut(blk * n))
             .zip(rows.velocities.chunks_mut(blk * n))
             .enumerate()
         {
+            let g = &mut g_block[..memories.len()];
             x.combine_rows(self.isa, coef, g);
             for (j, ((gr, m), v)) in g
                 .chunks(n)
@@ -734,14 +732,12 @@ pub fn tanh(z: f64) -> f64 {
     }
 }
 
-/// Whether every entry of `a` is finite. Checked after every epoch, so written to vectorise: no
-/// early exit inside blocks of 256 entries (an `Iterator::all` over the elements runs one entry
-/// at a time and cost ≈ 4 % of a training run).
+/// Whether every entry of `a` is finite. Checked after every epoch, so vectorised
+/// ([`kernels::all_finite`]; a plain iterator ran one entry at a time, ≈ 3 % of a training run).
 fn all_finite(a: &Array2<f64>) -> bool {
+    let isa = kernels::Isa::detect();
     match a.as_slice() {
-        Some(s) => s
-            .chunks(256)
-            .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite())),
+        Some(s) => kernels::all_finite(isa, s),
         None => a.iter().all(|v| v.is_finite()),
     }
 }
