@@ -73,6 +73,11 @@ impl Isa {
 /// Whether every x_i is finite (neither ±∞ nor NaN): the exponent field of each is not all ones.
 pub fn all_finite(isa: Isa, x: &[f64]) -> bool {
     #[cfg(target_arch = "x86_64")]
+    if isa.avx512 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+        return unsafe { avx512::all_finite(x) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
         return unsafe { avx2::all_finite(x) };
@@ -84,6 +89,11 @@ pub fn all_finite(isa: Isa, x: &[f64]) -> bool {
 /// (smallest nonzero |x_i|, largest |x_i|): (∞, 0) when all are 0; NaN entries are ignored.
 /// Minima and maxima are exact in any order, so lanes may split the work freely.
 pub fn abs_range(isa: Isa, x: &[f64]) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx512 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+        return unsafe { avx512::abs_range(x) };
+    }
     #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
@@ -124,6 +134,11 @@ pub fn normalised_step(
     rate: f64,
     noise: Option<&[f64]>,
 ) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx512 && noise.is_none() && mu == 0.0 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F (and AVX2 + FMA).
+        return unsafe { avx512::zero_momentum_step(x, v, g, rate) };
+    }
     #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma && noise.is_none() {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
@@ -169,6 +184,12 @@ fn unit_velocity(mu: f64, gmax: f64) -> bool {
 pub fn bound_memory(isa: Isa, m: &mut [f64], bound: Bound, range: (f64, f64)) {
     match bound {
         Bound::Normalise if range.1 > 1.0 => {
+            #[cfg(target_arch = "x86_64")]
+            if isa.avx512 {
+                // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+                unsafe { avx512::divide(m, range.1, range) };
+                return;
+            }
             #[cfg(target_arch = "x86_64")]
             if isa.avx2_fma {
                 // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
@@ -419,6 +440,15 @@ mod avx2 {
         fn add(&mut self, v: __m256d) {
             (self.lo, self.hi) = range4(self.lo, self.hi, v);
         }
+        /// Both ranges in one (a second accumulator breaks the min/max latency chain of a loop).
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        fn merge(self, other: Range) -> Range {
+            Range {
+                lo: _mm256_min_pd(self.lo, other.lo),
+                hi: _mm256_max_pd(self.hi, other.hi),
+            }
+        }
         #[inline]
         #[target_feature(enable = "avx2,fma")]
         fn finish(self, tail: &[f64]) -> (f64, f64) {
@@ -461,21 +491,20 @@ mod avx2 {
         if i < n4 {
             r0.add(load(x, i));
         }
-        let (a, b) = (r0.finish(&x[n4..]), r1.finish(&[]));
-        (a.0.min(b.0), a.1.max(b.1))
+        r0.merge(r1).finish(&x[n4..])
     }
 
     /// Whether b and every nonzero |a| in `range` allow the fused division.
     #[inline]
-    fn admits(b: f64, (lo, hi): (f64, f64)) -> bool {
+    pub(super) fn admits(b: f64, (lo, hi): (f64, f64)) -> bool {
         (LO..=HI).contains(&b) && (hi == 0.0 || (lo >= LO && hi <= HI))
     }
 
     /// A divisor b with y = RN(1/b).
     #[derive(Clone, Copy)]
-    struct Div {
-        b: f64,
-        y: f64,
+    pub(super) struct Div {
+        pub(super) b: f64,
+        pub(super) y: f64,
     }
 
     /// a/b for four lanes: Markstein's correction when `FAST`, else the division instruction.
@@ -497,7 +526,7 @@ mod avx2 {
     /// a/b for one entry, as [`div4`].
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn div1<const FAST: bool>(a: f64, d: Div) -> f64 {
+    pub(super) fn div1<const FAST: bool>(a: f64, d: Div) -> f64 {
         if FAST {
             let q = a * d.y;
             let r = (-q).mul_add(d.b, a);
@@ -559,18 +588,25 @@ mod avx2 {
     fn velocity<const FAST: bool>(v: &mut [f64], g: &[f64], mu: f64, d: Div) -> (f64, f64) {
         let n4 = v.len() / 4 * 4;
         let m = _mm256_set1_pd(mu);
-        let mut r = Range::new();
-        let mut i = 0;
-        while i < n4 {
+        let at = |v: &mut [f64], i: usize| {
             let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
             store(v, i, nv);
-            r.add(nv);
-            i += 4;
+            nv
+        };
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut i = 0;
+        while i + 8 <= n4 {
+            r0.add(at(v, i));
+            r1.add(at(v, i + 4));
+            i += 8;
+        }
+        if i < n4 {
+            r0.add(at(v, i));
         }
         for j in n4..v.len() {
             v[j] = mu * v[j] - div1::<FAST>(g[j], d);
         }
-        r.finish(&v[n4..])
+        r0.merge(r1).finish(&v[n4..])
     }
 
     /// v ← μv − g/b and x ← x + η·v in one pass (‖v‖∞ = 1 known, see [`super::unit_velocity`]);
@@ -586,21 +622,28 @@ mod avx2 {
     ) -> (f64, f64) {
         let n4 = x.len() / 4 * 4;
         let (m, eta) = (_mm256_set1_pd(mu), _mm256_set1_pd(rate));
-        let mut r = Range::new();
-        let mut i = 0;
-        while i < n4 {
+        let at = |x: &mut [f64], v: &mut [f64], i: usize| {
             let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
             store(v, i, nv);
             let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, nv));
             store(x, i, nx);
-            r.add(nx);
-            i += 4;
+            nx
+        };
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut i = 0;
+        while i + 8 <= n4 {
+            r0.add(at(x, v, i));
+            r1.add(at(x, v, i + 4));
+            i += 8;
+        }
+        if i < n4 {
+            r0.add(at(x, v, i));
         }
         for j in n4..x.len() {
             v[j] = mu * v[j] - div1::<FAST>(g[j], d);
             x[j] += rate * v[j];
         }
-        r.finish(&x[n4..])
+        r0.merge(r1).finish(&x[n4..])
     }
 
     /// x ← x + η·u with u = v (`S` = 0), v/b fused (1) or v/b divided (2); returns x's range.
@@ -608,9 +651,7 @@ mod avx2 {
     fn advance<const S: u8>(x: &mut [f64], v: &[f64], rate: f64, d: Div) -> (f64, f64) {
         let n4 = x.len() / 4 * 4;
         let eta = _mm256_set1_pd(rate);
-        let mut r = Range::new();
-        let mut i = 0;
-        while i < n4 {
+        let at = |x: &mut [f64], i: usize| {
             let vi = load(v, i);
             let u = match S {
                 0 => vi,
@@ -619,9 +660,19 @@ mod avx2 {
             };
             let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, u));
             store(x, i, nx);
-            r.add(nx);
-            i += 4;
+            nx
+        };
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut i = 0;
+        while i + 8 <= n4 {
+            r0.add(at(x, i));
+            r1.add(at(x, i + 4));
+            i += 8;
         }
+        if i < n4 {
+            r0.add(at(x, i));
+        }
+        let r = r0.merge(r1);
         for j in n4..x.len() {
             let u = match S {
                 0 => v[j],
@@ -828,6 +879,198 @@ mod avx2 {
     }
 }
 
+/// AVX-512 versions of the memory update's row passes (momentum 0, no noise: the paper's
+/// setting), 8 lanes, the row tail in masked lanes (masked-off lanes load 0, which changes no
+/// range and is never stored). Per entry the same operations as `avx2` and the portable code,
+/// in the same order, so the same bits; divisions as `avx2` (Markstein's correction, same
+/// admissibility test).
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::avx2::{Div, admits};
+    use std::arch::x86_64::*;
+
+    /// Lane mask of entries at..min(at + 8, len).
+    #[inline]
+    fn mask(at: usize, len: usize) -> __mmask8 {
+        let n = (len - at).min(8);
+        ((1u32 << n) - 1) as __mmask8
+    }
+
+    /// Entries at.. of `s` under `m` (others 0).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load(s: &[f64], at: usize, m: __mmask8) -> __m512d {
+        debug_assert!(at + (m.count_ones() as usize) <= s.len());
+        // SAFETY: `m` enables only lanes below s.len() − at (see `mask`).
+        unsafe { _mm512_maskz_loadu_pd(m, s.as_ptr().add(at)) }
+    }
+
+    /// Write entries at.. of `s` under `m`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn store(s: &mut [f64], at: usize, m: __mmask8, v: __m512d) {
+        debug_assert!(at + (m.count_ones() as usize) <= s.len());
+        // SAFETY: `m` enables only lanes below s.len() − at (see `mask`).
+        unsafe { _mm512_mask_storeu_pd(s.as_mut_ptr().add(at), m, v) }
+    }
+
+    /// Running (min nonzero, max) of |v| lane by lane, as `avx2::range4` (NaN keeps the running
+    /// value: min_pd/max_pd return their second operand then).
+    #[derive(Clone, Copy)]
+    struct Range {
+        lo: __m512d,
+        hi: __m512d,
+    }
+
+    impl Range {
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn new() -> Self {
+            Range {
+                lo: _mm512_set1_pd(f64::INFINITY),
+                hi: _mm512_setzero_pd(),
+            }
+        }
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn add(&mut self, v: __m512d) {
+            let a = _mm512_abs_pd(v);
+            let zero = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, _mm512_setzero_pd());
+            let nz = _mm512_mask_blend_pd(zero, a, _mm512_set1_pd(f64::INFINITY));
+            self.lo = _mm512_min_pd(nz, self.lo);
+            self.hi = _mm512_max_pd(a, self.hi);
+        }
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn merge(self, o: Range) -> Range {
+            Range {
+                lo: _mm512_min_pd(self.lo, o.lo),
+                hi: _mm512_max_pd(self.hi, o.hi),
+            }
+        }
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn finish(self) -> (f64, f64) {
+            (_mm512_reduce_min_pd(self.lo), _mm512_reduce_max_pd(self.hi))
+        }
+    }
+
+    /// a/b for eight lanes, as `avx2::div4`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn div8<const FAST: bool>(a: __m512d, d: Div) -> __m512d {
+        let b = _mm512_set1_pd(d.b);
+        if FAST {
+            let y = _mm512_set1_pd(d.y);
+            let q = _mm512_mul_pd(a, y);
+            let r = _mm512_fnmadd_pd(q, b, a);
+            let q1 = _mm512_fmadd_pd(r, y, q);
+            let exact = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(r, _mm512_setzero_pd());
+            _mm512_mask_blend_pd(exact, q1, q)
+        } else {
+            _mm512_div_pd(a, b)
+        }
+    }
+
+    /// Run `f(at, mask)` over the row in steps of 8 with two independent ranges (two min/max
+    /// chains), the last step masked.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn over(len: usize, mut f: impl FnMut(usize, __mmask8) -> __m512d) -> (f64, f64) {
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut at = 0;
+        while at + 16 <= len {
+            r0.add(f(at, 0xff));
+            r1.add(f(at + 8, 0xff));
+            at += 16;
+        }
+        while at < len {
+            r0.add(f(at, mask(at, len)));
+            at += 8;
+        }
+        r0.merge(r1).finish()
+    }
+
+    /// [`super::abs_range`].
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn abs_range(x: &[f64]) -> (f64, f64) {
+        over(x.len(), |at, m| load(x, at, m))
+    }
+
+    /// [`super::all_finite`].
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn all_finite(x: &[f64]) -> bool {
+        let inf = _mm512_set1_pd(f64::INFINITY);
+        let mut bad: __mmask8 = 0;
+        let mut at = 0;
+        while at < x.len() {
+            let m = mask(at, x.len());
+            // |x| = ∞ or NaN ⇔ not (|x| < ∞)
+            bad |= !_mm512_cmp_pd_mask::<_CMP_LT_OQ>(_mm512_abs_pd(load(x, at, m)), inf) & m;
+            at += 8;
+        }
+        bad == 0
+    }
+
+    /// [`super::normalised_step`] with μ = 0 and no noise: as `avx2::normalised_step`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn zero_momentum_step(x: &mut [f64], v: &mut [f64], g: &[f64], rate: f64) -> (f64, f64) {
+        let gr = abs_range(g);
+        if super::unit_velocity(0.0, gr.1) {
+            let d = Div {
+                b: gr.1,
+                y: 1.0 / gr.1,
+            };
+            return if admits(gr.1, gr) {
+                unit_step::<true>(x, v, g, rate, d)
+            } else {
+                unit_step::<false>(x, v, g, rate, d)
+            };
+        }
+        // ‖g‖∞ = 0 or not finite: the general code.
+        // (AVX-512F implies AVX2 and FMA.)
+        super::avx2::normalised_step(x, v, g, 0.0, rate)
+    }
+
+    /// v ← 0·v − g/b and x ← x + η·v in one pass; returns x's range.
+    #[target_feature(enable = "avx512f")]
+    fn unit_step<const FAST: bool>(x: &mut [f64], v: &mut [f64], g: &[f64], rate: f64, d: Div) -> (f64, f64) {
+        let (zero, eta) = (_mm512_setzero_pd(), _mm512_set1_pd(rate));
+        over(x.len(), |at, m| {
+            let nv = _mm512_sub_pd(
+                _mm512_mul_pd(zero, load(v, at, m)),
+                div8::<FAST>(load(g, at, m), d),
+            );
+            store(v, at, m, nv);
+            let nx = _mm512_add_pd(load(x, at, m), _mm512_mul_pd(eta, nv));
+            store(x, at, m, nx);
+            nx
+        })
+    }
+
+    /// x ← x/b (b > 0), given x's range (see [`super::bound_memory`]).
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn divide(x: &mut [f64], b: f64, range: (f64, f64)) {
+        let d = Div { b, y: 1.0 / b };
+        if admits(b, range) {
+            divide_by::<true>(x, d)
+        } else {
+            divide_by::<false>(x, d)
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn divide_by<const FAST: bool>(x: &mut [f64], d: Div) {
+        let mut at = 0;
+        while at < x.len() {
+            let m = mask(at, x.len());
+            let q = div8::<FAST>(load(x, at, m), d);
+            store(x, at, m, q);
+            at += 8;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The vector kernels must give the portable kernels' bits on any input (the portable code is
@@ -837,14 +1080,19 @@ mod tests {
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    fn vector_isa() -> Option<Isa> {
+    /// The vector code paths this CPU can run: AVX2 + FMA alone, and with AVX-512 where present.
+    fn vector_isas() -> Vec<Isa> {
         let isa = Isa::detect();
-        if isa.is_avx2_fma() {
-            Some(isa)
-        } else {
+        if !isa.is_avx2_fma() {
             eprintln!("this CPU has no AVX2 + FMA: only the portable kernels run here, nothing to compare");
-            None
+            return Vec::new();
         }
+        if !isa.is_avx512() {
+            eprintln!("this CPU has no AVX-512: only the AVX2 kernels are compared");
+        }
+        let mut all = vec![isa.without_avx512()];
+        all.extend(Some(isa).filter(|i| i.is_avx512()));
+        all
     }
 
     /// A value drawn from a mix of scales and special values.
@@ -882,37 +1130,38 @@ mod tests {
 
     #[test]
     fn vector_update_equals_portable_update_bit_for_bit() {
-        let Some(isa) = vector_isa() else { return };
-        let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let lengths = [0usize, 1, 3, 4, 5, 7, 8, 9, 10, 31, 783, 784];
-        for case in 0..3000 {
-            let len = lengths[case % lengths.len()];
-            let special = case % 3 != 0;
-            let g = match case % 7 {
-                0 => vec![0.0; len], // zero gradient: v ← μv − 0
-                _ => row(&mut rng, len, special),
-            };
-            let x0 = row(&mut rng, len, special && case % 2 == 0);
-            let v0 = row(&mut rng, len, special);
-            let mu = [0.0, 0.5, 0.9][case % 3];
-            let noise = (case % 11 == 0).then(|| row(&mut rng, len, false));
-            let (mut x1, mut v1) = (x0.clone(), v0.clone());
-            let (mut x2, mut v2) = (x0.clone(), v0.clone());
-            let r1 = normalised_step(isa, &mut x1, &mut v1, &g, mu, 0.005, noise.as_deref());
-            let r2 = normalised_step(Isa::portable(), &mut x2, &mut v2, &g, mu, 0.005, noise.as_deref());
-            assert_eq!(bits(&v1), bits(&v2), "velocity, case {case}");
-            assert_eq!(bits(&x1), bits(&x2), "memory, case {case}");
-            assert_eq!(
-                (r1.0.to_bits(), r1.1.to_bits()),
-                (r2.0.to_bits(), r2.1.to_bits()),
-                "range, case {case}"
-            );
-            assert_eq!(r2, abs_range(Isa::portable(), &x2));
-            for bound in [Bound::Normalise, Bound::Clip] {
-                let (mut y1, mut y2) = (x1.clone(), x2.clone());
-                bound_memory(isa, &mut y1, bound, r1);
-                bound_memory(Isa::portable(), &mut y2, bound, r2);
-                assert_eq!(bits(&y1), bits(&y2), "bound, case {case}");
+        for isa in vector_isas() {
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let lengths = [0usize, 1, 3, 4, 5, 7, 8, 9, 10, 31, 783, 784];
+            for case in 0..3000 {
+                let len = lengths[case % lengths.len()];
+                let special = case % 3 != 0;
+                let g = match case % 7 {
+                    0 => vec![0.0; len], // zero gradient: v ← μv − 0
+                    _ => row(&mut rng, len, special),
+                };
+                let x0 = row(&mut rng, len, special && case % 2 == 0);
+                let v0 = row(&mut rng, len, special);
+                let mu = [0.0, 0.5, 0.9][case % 3];
+                let noise = (case % 11 == 0).then(|| row(&mut rng, len, false));
+                let (mut x1, mut v1) = (x0.clone(), v0.clone());
+                let (mut x2, mut v2) = (x0.clone(), v0.clone());
+                let r1 = normalised_step(isa, &mut x1, &mut v1, &g, mu, 0.005, noise.as_deref());
+                let r2 = normalised_step(Isa::portable(), &mut x2, &mut v2, &g, mu, 0.005, noise.as_deref());
+                assert_eq!(bits(&v1), bits(&v2), "velocity, case {case}");
+                assert_eq!(bits(&x1), bits(&x2), "memory, case {case}");
+                assert_eq!(
+                    (r1.0.to_bits(), r1.1.to_bits()),
+                    (r2.0.to_bits(), r2.1.to_bits()),
+                    "range, case {case}"
+                );
+                assert_eq!(r2, abs_range(Isa::portable(), &x2));
+                for bound in [Bound::Normalise, Bound::Clip] {
+                    let (mut y1, mut y2) = (x1.clone(), x2.clone());
+                    bound_memory(isa, &mut y1, bound, r1);
+                    bound_memory(Isa::portable(), &mut y2, bound, r2);
+                    assert_eq!(bits(&y1), bits(&y2), "bound, case {case}");
+                }
             }
         }
     }
@@ -922,7 +1171,9 @@ mod tests {
     #[test]
     fn zero_momentum_step_equals_the_general_rule() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let isas = [Some(Isa::portable()), vector_isa()];
+        let isas: Vec<Option<Isa>> = std::iter::once(Some(Isa::portable()))
+            .chain(vector_isas().into_iter().map(Some))
+            .collect();
         for case in 0..2000 {
             let len = [1usize, 4, 7, 10, 784][case % 5];
             let special = case % 2 == 0;
@@ -962,7 +1213,9 @@ mod tests {
     #[test]
     fn all_finite_finds_every_non_finite_entry() {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let isas = [Some(Isa::portable()), vector_isa()];
+        let isas: Vec<Option<Isa>> = std::iter::once(Some(Isa::portable()))
+            .chain(vector_isas().into_iter().map(Some))
+            .collect();
         for case in 0..3000 {
             let len = [1usize, 3, 4, 9, 784][case % 5];
             let mut x = row(&mut rng, len, true);
@@ -982,44 +1235,46 @@ mod tests {
     fn fused_division_is_correctly_rounded() {
         // Markstein's correction against the division instruction on 4 million quotients over
         // wide exponent ranges (the path bound_memory takes when ‖M‖∞ > 1).
-        let Some(isa) = vector_isa() else { return };
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
-        for case in 0..4000 {
-            let b: f64 = 1.0 + rng.random::<f64>() * 10f64.powi(rng.random_range(-3..30));
-            let e = rng.random_range(-250..250);
-            let mut x: Vec<f64> = (0..1000)
-                .map(|_| rng.random_range(-1.0..1.0) * 2f64.powi(e) * b.min(1e300))
-                .collect();
-            x[0] = b; // ‖x‖∞ exactly b, as when renormalising
-            let expected: Vec<u64> = x.iter().map(|v| (v / b).to_bits()).collect();
-            let range = abs_range(isa, &x);
-            assert!(range.1 >= b);
-            bound_memory(isa, &mut x, Bound::Normalise, (range.0, b));
-            assert_eq!(bits(&x), expected, "case {case}, b = {b}");
+        for isa in vector_isas() {
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            for case in 0..4000 {
+                let b: f64 = 1.0 + rng.random::<f64>() * 10f64.powi(rng.random_range(-3..30));
+                let e = rng.random_range(-250..250);
+                let mut x: Vec<f64> = (0..1000)
+                    .map(|_| rng.random_range(-1.0..1.0) * 2f64.powi(e) * b.min(1e300))
+                    .collect();
+                x[0] = b; // ‖x‖∞ exactly b, as when renormalising
+                let expected: Vec<u64> = x.iter().map(|v| (v / b).to_bits()).collect();
+                let range = abs_range(isa, &x);
+                assert!(range.1 >= b);
+                bound_memory(isa, &mut x, Bound::Normalise, (range.0, b));
+                assert_eq!(bits(&x), expected, "case {case}, b = {b}");
+            }
         }
     }
 
     #[test]
     fn vector_powers_equal_portable_powers() {
-        let Some(isa) = vector_isa() else { return };
-        let mut rng = ChaCha8Rng::seed_from_u64(9);
-        for (case, p) in [0.0, 1.0, 2.0, 29.0, 30.0, 99.0, 0.5, 28.5]
-            .into_iter()
-            .enumerate()
-        {
-            for len in [0usize, 3, 64, 65, 200, 1000] {
-                let dots: Vec<f64> = (0..len).map(|_| value(&mut rng) * 700.0).collect();
-                let (mut h1, mut d1) = (dots.clone(), vec![0.0; len]);
-                let (mut h2, mut d2) = (dots.clone(), vec![0.0; len]);
-                let power = Power::new(p);
-                rectified_pair(isa, &power, &mut h1, &mut d1, 670.0);
-                rectified_pair(Isa::portable(), &power, &mut h2, &mut d2, 670.0);
-                assert_eq!(bits(&h1), bits(&h2), "case {case}, len {len}");
-                assert_eq!(bits(&d1), bits(&d2), "case {case}, len {len}");
-                for (j, &s) in dots.iter().enumerate() {
-                    let r = (s / 670.0).max(0.0);
-                    let expected = if r > 0.0 { power.of(r) } else { 0.0 };
-                    assert_eq!(d2[j].to_bits(), expected.to_bits(), "powi/powf, case {case}");
+        for isa in vector_isas() {
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            for (case, p) in [0.0, 1.0, 2.0, 29.0, 30.0, 99.0, 0.5, 28.5]
+                .into_iter()
+                .enumerate()
+            {
+                for len in [0usize, 3, 64, 65, 200, 1000] {
+                    let dots: Vec<f64> = (0..len).map(|_| value(&mut rng) * 700.0).collect();
+                    let (mut h1, mut d1) = (dots.clone(), vec![0.0; len]);
+                    let (mut h2, mut d2) = (dots.clone(), vec![0.0; len]);
+                    let power = Power::new(p);
+                    rectified_pair(isa, &power, &mut h1, &mut d1, 670.0);
+                    rectified_pair(Isa::portable(), &power, &mut h2, &mut d2, 670.0);
+                    assert_eq!(bits(&h1), bits(&h2), "case {case}, len {len}");
+                    assert_eq!(bits(&d1), bits(&d2), "case {case}, len {len}");
+                    for (j, &s) in dots.iter().enumerate() {
+                        let r = (s / 670.0).max(0.0);
+                        let expected = if r > 0.0 { power.of(r) } else { 0.0 };
+                        assert_eq!(d2[j].to_bits(), expected.to_bits(), "powi/powf, case {case}");
+                    }
                 }
             }
         }
@@ -1027,25 +1282,26 @@ mod tests {
 
     #[test]
     fn vector_label_gradient_equals_portable() {
-        let Some(isa) = vector_isa() else { return };
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for (k, nb, c) in [
-            (1, 1, 1),
-            (3, 7, 10),
-            (100, 200, 10),
-            (5, 13, 3),
-            (4, 8, 6),
-            (2, 20, 11),
-        ] {
-            let h = row(&mut rng, k * nb, true);
-            let q = row(&mut rng, c * nb, true);
-            let (mut g1, mut g2) = (vec![0.0; k * c], vec![0.0; k * c]);
-            label_gradient(isa, &mut g1, &h, &q, k, nb, c);
-            label_gradient(Isa::portable(), &mut g2, &h, &q, k, nb, c);
-            assert_eq!(bits(&g1), bits(&g2), "k={k} nb={nb} c={c}");
-            // and both are the documented four-lane sum
-            let naive = dot4(&h[..nb], &q[..nb]);
-            assert_eq!(g2[0].to_bits(), naive.to_bits());
+        for isa in vector_isas() {
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            for (k, nb, c) in [
+                (1, 1, 1),
+                (3, 7, 10),
+                (100, 200, 10),
+                (5, 13, 3),
+                (4, 8, 6),
+                (2, 20, 11),
+            ] {
+                let h = row(&mut rng, k * nb, true);
+                let q = row(&mut rng, c * nb, true);
+                let (mut g1, mut g2) = (vec![0.0; k * c], vec![0.0; k * c]);
+                label_gradient(isa, &mut g1, &h, &q, k, nb, c);
+                label_gradient(Isa::portable(), &mut g2, &h, &q, k, nb, c);
+                assert_eq!(bits(&g1), bits(&g2), "k={k} nb={nb} c={c}");
+                // and both are the documented four-lane sum
+                let naive = dot4(&h[..nb], &q[..nb]);
+                assert_eq!(g2[0].to_bits(), naive.to_bits());
+            }
         }
     }
 
@@ -1062,7 +1318,7 @@ mod tests {
             outputs(&mut out, &h, &l, k, nb, c);
             let mut coef = vec![0.0; k * nb];
             memory_coefficients(Isa::portable(), &mut coef, &l, &q, &h1, k, nb, c);
-            if let Some(isa) = vector_isa() {
+            for isa in vector_isas() {
                 let mut coef_v = vec![0.0; k * nb];
                 memory_coefficients(isa, &mut coef_v, &l, &q, &h1, k, nb, c);
                 assert_eq!(bits(&coef_v), bits(&coef));
