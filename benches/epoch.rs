@@ -8,11 +8,16 @@ fn main() {
     };
     match waddington::dam::bench::epoch_vs_floor(&cfg, 7, 50) {
         Ok(b) => println!(
-            "epoch {:.3} ms, floor {:.3} ms ({:.1} GFLOP/s), ratio {:.3}",
+            "epoch {:.3} ms, floor {:.3} ms ({:.1} GFLOP/s), ratio {:.3}; faer products {:.3} ms \
+             ({:.1} GFLOP/s), epoch/faer {:.3}; {} code",
             b.epoch_seconds * 1e3,
             b.floor_seconds * 1e3,
             b.floor_gflops,
-            b.ratio
+            b.ratio,
+            b.faer_seconds * 1e3,
+            b.faer_gflops,
+            b.epoch_seconds / b.faer_seconds,
+            b.isa
         ),
         Err(e) => {
             eprintln!("bench failed: {e}");

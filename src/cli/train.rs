@@ -219,14 +219,15 @@ pub fn bench(a: BenchArgs) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(&b)?);
     println!(
         "epoch {:.3} ms, floor (S = M·Xᵀ, G = W·X) {:.3} ms at {:.1} GFLOP/s: ratio {:.3}; \
-         the same products with faer {:.3} ms at {:.1} GFLOP/s (epoch/faer {:.3})",
+         the same products with faer {:.3} ms at {:.1} GFLOP/s (epoch/faer {:.3}); {} code",
         b.epoch_seconds * 1e3,
         b.floor_seconds * 1e3,
         b.floor_gflops,
         b.ratio,
         b.faer_seconds * 1e3,
         b.faer_gflops,
-        b.epoch_seconds / b.faer_seconds
+        b.epoch_seconds / b.faer_seconds,
+        b.isa
     );
     Ok(())
 }

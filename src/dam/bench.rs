@@ -33,6 +33,8 @@ pub struct EpochBench {
     pub faer_gflops: f64,
     /// Threads used.
     pub threads: usize,
+    /// The vector code that ran ([`Isa::name`]).
+    pub isa: &'static str,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -110,5 +112,6 @@ pub fn epoch_vs_floor(cfg: &RunConfig, blocks: usize, per_block: usize) -> Resul
             Par::Seq => 1,
             _ => par.degree(),
         },
+        isa: isa.name(),
     })
 }

@@ -68,6 +68,15 @@ impl Isa {
     pub fn is_avx512(&self) -> bool {
         self.avx512
     }
+
+    /// "avx512", "avx2+fma" or "portable": the widest code that runs.
+    pub fn name(&self) -> &'static str {
+        match (self.avx512, self.avx2_fma) {
+            (true, _) => "avx512",
+            (false, true) => "avx2+fma",
+            _ => "portable",
+        }
+    }
 }
 
 /// Whether every x_i is finite (neither ±∞ nor NaN): the exponent field of each is not all ones.

@@ -360,6 +360,12 @@ impl Trainer {
     /// One label-weighted step on minibatch `b` (module docs, steps 1–5).
     fn step_label_weighted(&mut self, st: &mut State, b: usize, rate: f64, noise: Option<&mut ChaCha12Rng>) {
         #[cfg(target_arch = "x86_64")]
+        if self.isa.is_avx512() {
+            // SAFETY: `Isa::detect` found AVX-512F (with AVX2 and FMA) on this CPU.
+            unsafe { self.step_label_weighted_avx512(st, b, rate, noise) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if self.isa.is_avx2_fma() {
             // SAFETY: `Isa::detect` found AVX2 and FMA on this CPU.
             unsafe { self.step_label_weighted_avx2(st, b, rate, noise) };
@@ -375,6 +381,20 @@ impl Trainer {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn step_label_weighted_avx2(
+        &mut self,
+        st: &mut State,
+        b: usize,
+        rate: f64,
+        noise: Option<&mut ChaCha12Rng>,
+    ) {
+        self.step_label_weighted_body(st, b, rate, noise)
+    }
+
+    /// The same step with AVX-512 enabled too (the plain loops inlined here then run eight lanes
+    /// wide; still no fused multiply-adds outside the kernels, so the same bits).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn step_label_weighted_avx512(
         &mut self,
         st: &mut State,
         b: usize,
