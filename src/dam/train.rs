@@ -12,6 +12,10 @@
 //!    (or clip to [−1, 1]).
 //!
 //! As in the reference, the memory gradient uses 1 − s·s and the label gradient (1 − s)(1 + s).
+//!
+//! The two large products are [`crate::dam::gemm`]'s (each minibatch packed once); G_M is
+//! computed [`gemm::ROW_BLOCK`] memories at a time and those memories take steps 4–5 at once,
+//! while their rows of G_M are in cache. The rest is [`crate::dam::kernels`].
 
 use crate::config::{Bound, derive_seed, streams};
 use crate::dam::gemm::{self, Packed};
