@@ -1089,6 +1089,11 @@ mod tests {
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    /// The portable code and every vector path this CPU can run.
+    fn all_isas() -> Vec<Isa> {
+        std::iter::once(Isa::portable()).chain(vector_isas()).collect()
+    }
+
     /// The vector code paths this CPU can run: AVX2 + FMA alone, and with AVX-512 where present.
     fn vector_isas() -> Vec<Isa> {
         let isa = Isa::detect();
@@ -1180,9 +1185,7 @@ mod tests {
     #[test]
     fn zero_momentum_step_equals_the_general_rule() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let isas: Vec<Option<Isa>> = std::iter::once(Some(Isa::portable()))
-            .chain(vector_isas().into_iter().map(Some))
-            .collect();
+        let isas = all_isas();
         for case in 0..2000 {
             let len = [1usize, 4, 7, 10, 784][case % 5];
             let special = case % 2 == 0;
@@ -1208,7 +1211,7 @@ mod tests {
                     _ => x + 0.005 * (v / vmax),
                 })
                 .collect();
-            for isa in isas.iter().flatten() {
+            for isa in &isas {
                 let (mut x, mut v) = (x0.clone(), v0.clone());
                 normalised_step(*isa, &mut x, &mut v, &g, 0.0, 0.005, None);
                 assert_eq!(bits(&v), bits(&want_v), "velocity, case {case}, {isa:?}");
@@ -1222,9 +1225,7 @@ mod tests {
     #[test]
     fn all_finite_finds_every_non_finite_entry() {
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let isas: Vec<Option<Isa>> = std::iter::once(Some(Isa::portable()))
-            .chain(vector_isas().into_iter().map(Some))
-            .collect();
+        let isas = all_isas();
         for case in 0..3000 {
             let len = [1usize, 3, 4, 9, 784][case % 5];
             let mut x = row(&mut rng, len, true);
@@ -1234,7 +1235,7 @@ mod tests {
             }
             let want = x.iter().all(|v| v.is_finite());
             assert_eq!(want, case % 4 == 0);
-            for isa in isas.iter().flatten() {
+            for isa in &isas {
                 assert_eq!(all_finite(*isa, &x), want, "case {case}, {isa:?}");
             }
         }
