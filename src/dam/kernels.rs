@@ -224,6 +224,14 @@ pub fn bound_memory(isa: Isa, m: &mut [f64], bound: Bound, range: (f64, f64)) {
 /// integer p ≥ 0 (the usual case) and runs the same multiplications as `powi`.
 pub fn rectified_pair(isa: Isa, power: &Power, dots: &mut [f64], deriv: &mut [f64], temperature: f64) {
     #[cfg(target_arch = "x86_64")]
+    if isa.avx512
+        && let Some(k) = power.integer().filter(|&k| k >= 0)
+    {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+        unsafe { avx512::rectified_pair(dots, deriv, temperature, k as u32) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma
         && let Some(k) = power.integer().filter(|&k| k >= 0)
     {
@@ -356,6 +364,12 @@ pub fn memory_coefficients(
     c: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
+    if isa.avx512 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+        unsafe { avx512::memory_coefficients(coef, labels, q, h1, k, nb, c) };
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
         unsafe { avx2::memory_coefficients(coef, labels, q, h1, k, nb, c) };
@@ -388,9 +402,9 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     /// Smallest magnitude that takes the fused division (far above where a remainder underflows).
-    const LO: f64 = f64::from_bits((1023 - 900) << 52);
+    pub(super) const LO: f64 = f64::from_bits((1023 - 900) << 52);
     /// Largest magnitude that takes the fused division.
-    const HI: f64 = f64::from_bits((1023 + 900) << 52);
+    pub(super) const HI: f64 = f64::from_bits((1023 + 900) << 52);
 
     /// Entries at..at+4 of `s`.
     #[inline]
@@ -895,32 +909,33 @@ mod avx2 {
 /// admissibility test).
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::avx2::{Div, admits};
+    use super::avx2::{Div, HI, LO, admits};
     use std::arch::x86_64::*;
 
-    /// Lane mask of entries at..min(at + 8, len).
+    /// Lane mask of entries at..min(at + 8, len) (0 when at ≥ len).
     #[inline]
     fn mask(at: usize, len: usize) -> __mmask8 {
-        let n = (len - at).min(8);
+        let n = len.saturating_sub(at).min(8);
         ((1u32 << n) - 1) as __mmask8
     }
 
-    /// Entries at.. of `s` under `m` (others 0).
+    /// Entries at.. of `s` under `m` (others 0). Masked-off lanes are not read, so `at` may
+    /// lie past the end when `m` is 0.
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn load(s: &[f64], at: usize, m: __mmask8) -> __m512d {
-        debug_assert!(at + (m.count_ones() as usize) <= s.len());
+        debug_assert!(m == 0 || at + (m.count_ones() as usize) <= s.len());
         // SAFETY: `m` enables only lanes below s.len() − at (see `mask`).
-        unsafe { _mm512_maskz_loadu_pd(m, s.as_ptr().add(at)) }
+        unsafe { _mm512_maskz_loadu_pd(m, s.as_ptr().wrapping_add(at)) }
     }
 
-    /// Write entries at.. of `s` under `m`.
+    /// Write entries at.. of `s` under `m` (nothing when `m` is 0).
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn store(s: &mut [f64], at: usize, m: __mmask8, v: __m512d) {
-        debug_assert!(at + (m.count_ones() as usize) <= s.len());
+        debug_assert!(m == 0 || at + (m.count_ones() as usize) <= s.len());
         // SAFETY: `m` enables only lanes below s.len() − at (see `mask`).
-        unsafe { _mm512_mask_storeu_pd(s.as_mut_ptr().add(at), m, v) }
+        unsafe { _mm512_mask_storeu_pd(s.as_mut_ptr().wrapping_add(at), m, v) }
     }
 
     /// Running (min nonzero, max) of |v| lane by lane, as `avx2::range4` (NaN keeps the running
@@ -1076,6 +1091,116 @@ mod avx512 {
             let q = div8::<FAST>(load(x, at, m), d);
             store(x, at, m, q);
             at += 8;
+        }
+    }
+
+    /// [`super::rectified_pair`] for the integer power k, as `avx2::rectified_pair`, with v = S/T
+    /// by Markstein's correction wherever T and the eight |S| admit it (else the division
+    /// instruction): the same correctly rounded quotient.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn rectified_pair(dots: &mut [f64], deriv: &mut [f64], temperature: f64, k: u32) {
+        let n = dots.len().min(deriv.len());
+        let d = Div {
+            b: temperature,
+            y: 1.0 / temperature,
+        };
+        let t_ok = (LO..=HI).contains(&temperature);
+        let (zero, one, lo, hi) = (
+            _mm512_setzero_pd(),
+            _mm512_set1_pd(1.0),
+            _mm512_set1_pd(LO),
+            _mm512_set1_pd(HI),
+        );
+        let mut at = 0;
+        while at < n {
+            let m = mask(at, n);
+            let s = load(dots, at, m);
+            let a = _mm512_abs_pd(s);
+            let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(a, lo) & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(a, hi);
+            let fast = t_ok && (inside | _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, zero)) == 0xff;
+            let v = if fast {
+                div8::<true>(s, d)
+            } else {
+                div8::<false>(s, d)
+            };
+            let pos = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(v, zero);
+            let r = _mm512_maskz_mov_pd(pos, v);
+            let (mut res, mut base, mut e) = (one, r, k);
+            while e != 0 {
+                if e & 1 == 1 {
+                    res = _mm512_mul_pd(res, base);
+                }
+                e >>= 1;
+                if e == 0 {
+                    break;
+                }
+                base = _mm512_mul_pd(base, base);
+            }
+            let dv = _mm512_maskz_mov_pd(pos, res);
+            store(deriv, at, m, dv);
+            store(dots, at, m, _mm512_mul_pd(dv, r));
+            at += 8;
+        }
+    }
+
+    /// [`super::memory_coefficients`]: two memories × 32 samples at a time (eight independent
+    /// sums over the classes, each from 0 in class order, multiplications and additions not
+    /// fused), then the factor h'; the last samples in masked lanes.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn memory_coefficients(
+        coef: &mut [f64],
+        labels: &[f64],
+        q: &[f64],
+        h1: &[f64],
+        k: usize,
+        nb: usize,
+        c: usize,
+    ) {
+        let mut a = 0;
+        while a + 2 <= k {
+            coefficient_rows::<2>(coef, labels, q, h1, nb, c, a);
+            a += 2;
+        }
+        if a < k {
+            coefficient_rows::<1>(coef, labels, q, h1, nb, c, a);
+        }
+    }
+
+    /// Memories a..a+R of [`memory_coefficients`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn coefficient_rows<const R: usize>(
+        coef: &mut [f64],
+        labels: &[f64],
+        q: &[f64],
+        h1: &[f64],
+        nb: usize,
+        c: usize,
+        a: usize,
+    ) {
+        let l: [&[f64]; R] = std::array::from_fn(|i| &labels[(a + i) * c..(a + i + 1) * c]);
+        let mut p = 0;
+        while p < nb {
+            let m: [__mmask8; 4] = std::array::from_fn(|u| mask(p + 8 * u, nb));
+            let mut acc = [[_mm512_setzero_pd(); 4]; R];
+            for cc in 0..c {
+                let qv: [__m512d; 4] = std::array::from_fn(|u| load(q, cc * nb + p + 8 * u, m[u]));
+                for (acc_i, l_i) in acc.iter_mut().zip(&l) {
+                    let lv = _mm512_set1_pd(l_i[cc]);
+                    for (s, qu) in acc_i.iter_mut().zip(&qv) {
+                        *s = _mm512_add_pd(*s, _mm512_mul_pd(lv, *qu));
+                    }
+                }
+            }
+            for (i, acc_i) in acc.iter().enumerate() {
+                for (u, s) in acc_i.iter().enumerate() {
+                    let at = (a + i) * nb + p + 8 * u;
+                    store(coef, at, m[u], _mm512_mul_pd(*s, load(h1, at, m[u])));
+                }
+            }
+            p += 32;
         }
     }
 }
@@ -1263,6 +1388,26 @@ mod tests {
         }
     }
 
+    /// Quotients far below 1, down to the subnormal range: b and the entries spread over the
+    /// whole exponent range, where the fused division must either be exact or not be taken.
+    #[test]
+    fn division_is_correctly_rounded_near_underflow() {
+        for isa in vector_isas() {
+            let mut rng = ChaCha8Rng::seed_from_u64(13);
+            for case in 0..4000 {
+                let b = (1.0 + rng.random::<f64>()) * 2f64.powi(rng.random_range(100..898));
+                let mut x: Vec<f64> = (0..64)
+                    .map(|_| rng.random_range(-2.0..2.0) * 2f64.powi(rng.random_range(-898..-300)))
+                    .collect();
+                x[0] = b;
+                let expected: Vec<u64> = x.iter().map(|v| (v / b).to_bits()).collect();
+                let range = abs_range(isa, &x);
+                bound_memory(isa, &mut x, Bound::Normalise, (range.0, b));
+                assert_eq!(bits(&x), expected, "case {case}, b = {b}");
+            }
+        }
+    }
+
     #[test]
     fn vector_powers_equal_portable_powers() {
         for isa in vector_isas() {
@@ -1271,17 +1416,20 @@ mod tests {
                 .into_iter()
                 .enumerate()
             {
-                for len in [0usize, 3, 64, 65, 200, 1000] {
+                for (len, t) in [0usize, 3, 64, 65, 200, 1000]
+                    .into_iter()
+                    .flat_map(|len| [(len, 670.0), (len, 3.7e-5), (len, 1e280)])
+                {
                     let dots: Vec<f64> = (0..len).map(|_| value(&mut rng) * 700.0).collect();
                     let (mut h1, mut d1) = (dots.clone(), vec![0.0; len]);
                     let (mut h2, mut d2) = (dots.clone(), vec![0.0; len]);
                     let power = Power::new(p);
-                    rectified_pair(isa, &power, &mut h1, &mut d1, 670.0);
-                    rectified_pair(Isa::portable(), &power, &mut h2, &mut d2, 670.0);
-                    assert_eq!(bits(&h1), bits(&h2), "case {case}, len {len}");
-                    assert_eq!(bits(&d1), bits(&d2), "case {case}, len {len}");
+                    rectified_pair(isa, &power, &mut h1, &mut d1, t);
+                    rectified_pair(Isa::portable(), &power, &mut h2, &mut d2, t);
+                    assert_eq!(bits(&h1), bits(&h2), "case {case}, len {len}, T = {t}");
+                    assert_eq!(bits(&d1), bits(&d2), "case {case}, len {len}, T = {t}");
                     for (j, &s) in dots.iter().enumerate() {
-                        let r = (s / 670.0).max(0.0);
+                        let r = (s / t).max(0.0);
                         let expected = if r > 0.0 { power.of(r) } else { 0.0 };
                         assert_eq!(d2[j].to_bits(), expected.to_bits(), "powi/powf, case {case}");
                     }
