@@ -1027,6 +1027,15 @@ mod avx512 {
         let inf = _mm512_set1_pd(f64::INFINITY);
         let mut bad: __mmask8 = 0;
         let mut at = 0;
+        // four vectors at a time, four independent mask chains
+        let mut bad4: [__mmask8; 4] = [0; 4];
+        while at + 32 <= x.len() {
+            for (u, b) in bad4.iter_mut().enumerate() {
+                *b |= !_mm512_cmp_pd_mask::<_CMP_LT_OQ>(_mm512_abs_pd(load(x, at + 8 * u, 0xff)), inf);
+            }
+            at += 32;
+        }
+        bad |= bad4[0] | bad4[1] | bad4[2] | bad4[3];
         while at < x.len() {
             let m = mask(at, x.len());
             // |x| = ∞ or NaN ⇔ not (|x| < ∞)
