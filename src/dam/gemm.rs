@@ -34,20 +34,47 @@ pub struct Packed {
     samples: usize,
     pixels: usize,
     /// Panel q (samples 8q..8q+8), pixel i, lane l at `(q·N + i)·8 + l`.
-    by_sample: Vec<f64>,
+    by_sample: Lanes,
     /// Panel q (pixels 8q..8q+8), sample μ, lane l at `(q·B + μ)·8 + l`.
-    by_pixel: Vec<f64>,
+    by_pixel: Lanes,
+}
+
+/// Groups of 8 f64 on 64-byte boundaries: every packed panel row is one cache line, so the
+/// kernels' 8-lane loads never straddle two (a plain `Vec<f64>` is only 16-byte aligned).
+#[derive(Debug, Clone, PartialEq)]
+struct Lanes(Vec<Line>);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+struct Line([f64; NR]);
+
+impl Lanes {
+    /// `lines` zeroed groups of 8.
+    fn zeros(lines: usize) -> Self {
+        Lanes(vec![Line([0.0; NR]); lines])
+    }
+
+    fn as_slice(&self) -> &[f64] {
+        // SAFETY: `Line` is `repr(C)` around [f64; 8] with size 64 and no padding, so the lines
+        // are 8·len initialised, contiguous f64.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast::<f64>(), self.0.len() * NR) }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [f64] {
+        // SAFETY: as in `as_slice`, and `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr().cast::<f64>(), self.0.len() * NR) }
+    }
 }
 
 impl Packed {
     /// Pack the B×N minibatch `x`.
     pub fn new(x: ArrayView2<f64>) -> Self {
         let (b, n) = x.dim();
-        let mut by_sample = vec![0.0; b.div_ceil(NR) * n * NR];
-        let mut by_pixel = vec![0.0; n.div_ceil(NR) * b * NR];
+        let mut by_sample = Lanes::zeros(b.div_ceil(NR) * n);
+        let mut by_pixel = Lanes::zeros(n.div_ceil(NR) * b);
         for ((mu, i), &v) in x.indexed_iter() {
-            by_sample[((mu / NR) * n + i) * NR + mu % NR] = v;
-            by_pixel[((i / NR) * b + mu) * NR + i % NR] = v;
+            by_sample.as_mut_slice()[((mu / NR) * n + i) * NR + mu % NR] = v;
+            by_pixel.as_mut_slice()[((i / NR) * b + mu) * NR + i % NR] = v;
         }
         Packed {
             samples: b,
@@ -70,20 +97,44 @@ impl Packed {
     /// S = M·X_bᵀ: `out[a·B + μ]` = Σ_i M[a, i]·X_b[μ, i] as the chain over i = 0..N (module
     /// docs), for the K = `m.len()/N` rows of the row-major `m`; `out` has K·B entries.
     pub fn dots(&self, isa: Isa, par: Par, m: &[f64], out: &mut [f64]) {
-        product(isa, par, m, self.pixels, &self.by_sample, self.samples, out);
+        product(
+            isa,
+            par,
+            m,
+            self.pixels,
+            self.by_sample.as_slice(),
+            self.samples,
+            out,
+        );
     }
 
     /// G = W·X_b: `out[a·N + i]` = Σ_μ W[a, μ]·X_b[μ, i] as the chain over μ = 0..B (module
     /// docs), for the K = `w.len()/B` rows of the row-major `w`; `out` has K·N entries.
     pub fn combine(&self, isa: Isa, par: Par, w: &[f64], out: &mut [f64]) {
-        product(isa, par, w, self.samples, &self.by_pixel, self.pixels, out);
+        product(
+            isa,
+            par,
+            w,
+            self.samples,
+            self.by_pixel.as_slice(),
+            self.pixels,
+            out,
+        );
     }
 
     /// The rows of G = W·X_b for the rows of `w` given, on the calling thread: the same
     /// entries, bit for bit, as [`Packed::combine`] (each entry is its own chain, so how rows are
     /// grouped does not matter). For callers that process G block by block (see [`ROW_BLOCK`]).
     pub fn combine_rows(&self, isa: Isa, w: &[f64], out: &mut [f64]) {
-        product(isa, Par::Seq, w, self.samples, &self.by_pixel, self.pixels, out);
+        product(
+            isa,
+            Par::Seq,
+            w,
+            self.samples,
+            self.by_pixel.as_slice(),
+            self.pixels,
+            out,
+        );
     }
 }
 
