@@ -126,15 +126,7 @@ impl Packed {
     /// entries, bit for bit, as [`Packed::combine`] (each entry is its own chain, so how rows are
     /// grouped does not matter). For callers that process G block by block (see [`ROW_BLOCK`]).
     pub fn combine_rows(&self, isa: Isa, w: &[f64], out: &mut [f64]) {
-        product(
-            isa,
-            Par::Seq,
-            w,
-            self.samples,
-            self.by_pixel.as_slice(),
-            self.pixels,
-            out,
-        );
+        self.combine(isa, Par::Seq, w, out);
     }
 }
 

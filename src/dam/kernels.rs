@@ -6,8 +6,9 @@
 //! plain loops whose IEEE operations, per entry and in order, are the formulas in the docs. On
 //! x86-64 CPUs with AVX2 and FMA the hot loops run as explicit 4-lane vector code (module `avx2`;
 //! autovectorisation of these loops proved fragile: the same source compiled to scalar code in
-//! one caller and vector code in another), which performs the same operations in the same order,
-//! so both give the same bits (tested on random and edge-case inputs).
+//! one caller and vector code in another), and where the CPU also has AVX-512 the hottest as
+//! 8-lane code (module `avx512`). Both perform the same operations in the same order as the
+//! portable code, so all give the same bits (tested on random and edge-case inputs).
 //!
 //! The vector code divides by a row constant (Ĝ = g/‖g‖∞, M/‖M‖∞) with Markstein's correction
 //! instead of a division instruction, about three times the throughput here and still the
@@ -16,9 +17,9 @@
 use crate::config::Bound;
 use crate::dam::model::Power;
 
-/// Which code the kernels run: AVX2 + FMA vector code where the CPU has both, else portable
-/// code; the matrix products ([`crate::dam::gemm`]) also use AVX-512 where the CPU has it.
-/// Results are the same bits either way.
+/// Which code the kernels and the matrix products ([`crate::dam::gemm`]) run: AVX-512 where the
+/// CPU has it (with AVX2 + FMA code for what has no AVX-512 version), AVX2 + FMA where it has
+/// those, else portable code. Results are the same bits either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Isa {
     avx2_fma: bool,
@@ -485,6 +486,24 @@ mod avx2 {
         }
     }
 
+    /// Run `f(i)` for i = 0, 4, …, n4 − 4 (n4 a multiple of 4) into two independent ranges (two
+    /// min/max chains instead of one long one) and merge them; the caller folds in its tail.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn over(n4: usize, mut f: impl FnMut(usize) -> __m256d) -> Range {
+        let (mut r0, mut r1) = (Range::new(), Range::new());
+        let mut i = 0;
+        while i + 8 <= n4 {
+            r0.add(f(i));
+            r1.add(f(i + 4));
+            i += 8;
+        }
+        if i < n4 {
+            r0.add(f(i));
+        }
+        r0.merge(r1)
+    }
+
     /// [`super::all_finite`]: ORs together, lane by lane, whether exponent bits are all ones.
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn all_finite(x: &[f64]) -> bool {
@@ -504,17 +523,7 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn abs_range(x: &[f64]) -> (f64, f64) {
         let n4 = x.len() / 4 * 4;
-        let (mut r0, mut r1) = (Range::new(), Range::new());
-        let mut i = 0;
-        while i + 8 <= n4 {
-            r0.add(load(x, i));
-            r1.add(load(x, i + 4));
-            i += 8;
-        }
-        if i < n4 {
-            r0.add(load(x, i));
-        }
-        r0.merge(r1).finish(&x[n4..])
+        over(n4, |i| load(x, i)).finish(&x[n4..])
     }
 
     /// Whether b and every nonzero |a| in `range` allow the fused division.
@@ -611,25 +620,15 @@ mod avx2 {
     fn velocity<const FAST: bool>(v: &mut [f64], g: &[f64], mu: f64, d: Div) -> (f64, f64) {
         let n4 = v.len() / 4 * 4;
         let m = _mm256_set1_pd(mu);
-        let at = |v: &mut [f64], i: usize| {
+        let r = over(n4, |i| {
             let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
             store(v, i, nv);
             nv
-        };
-        let (mut r0, mut r1) = (Range::new(), Range::new());
-        let mut i = 0;
-        while i + 8 <= n4 {
-            r0.add(at(v, i));
-            r1.add(at(v, i + 4));
-            i += 8;
-        }
-        if i < n4 {
-            r0.add(at(v, i));
-        }
+        });
         for j in n4..v.len() {
             v[j] = mu * v[j] - div1::<FAST>(g[j], d);
         }
-        r0.merge(r1).finish(&v[n4..])
+        r.finish(&v[n4..])
     }
 
     /// v ← μv − g/b and x ← x + η·v in one pass (‖v‖∞ = 1 known, see [`super::unit_velocity`]);
@@ -645,28 +644,18 @@ mod avx2 {
     ) -> (f64, f64) {
         let n4 = x.len() / 4 * 4;
         let (m, eta) = (_mm256_set1_pd(mu), _mm256_set1_pd(rate));
-        let at = |x: &mut [f64], v: &mut [f64], i: usize| {
+        let r = over(n4, |i| {
             let nv = _mm256_sub_pd(_mm256_mul_pd(m, load(v, i)), div4::<FAST>(load(g, i), d));
             store(v, i, nv);
             let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, nv));
             store(x, i, nx);
             nx
-        };
-        let (mut r0, mut r1) = (Range::new(), Range::new());
-        let mut i = 0;
-        while i + 8 <= n4 {
-            r0.add(at(x, v, i));
-            r1.add(at(x, v, i + 4));
-            i += 8;
-        }
-        if i < n4 {
-            r0.add(at(x, v, i));
-        }
+        });
         for j in n4..x.len() {
             v[j] = mu * v[j] - div1::<FAST>(g[j], d);
             x[j] += rate * v[j];
         }
-        r0.merge(r1).finish(&x[n4..])
+        r.finish(&x[n4..])
     }
 
     /// x ← x + η·u with u = v (`S` = 0), v/b fused (1) or v/b divided (2); returns x's range.
@@ -674,7 +663,7 @@ mod avx2 {
     fn advance<const S: u8>(x: &mut [f64], v: &[f64], rate: f64, d: Div) -> (f64, f64) {
         let n4 = x.len() / 4 * 4;
         let eta = _mm256_set1_pd(rate);
-        let at = |x: &mut [f64], i: usize| {
+        let r = over(n4, |i| {
             let vi = load(v, i);
             let u = match S {
                 0 => vi,
@@ -684,18 +673,7 @@ mod avx2 {
             let nx = _mm256_add_pd(load(x, i), _mm256_mul_pd(eta, u));
             store(x, i, nx);
             nx
-        };
-        let (mut r0, mut r1) = (Range::new(), Range::new());
-        let mut i = 0;
-        while i + 8 <= n4 {
-            r0.add(at(x, i));
-            r1.add(at(x, i + 4));
-            i += 8;
-        }
-        if i < n4 {
-            r0.add(at(x, i));
-        }
-        let r = r0.merge(r1);
+        });
         for j in n4..x.len() {
             let u = match S {
                 0 => v[j],
@@ -902,8 +880,9 @@ mod avx2 {
     }
 }
 
-/// AVX-512 versions of the memory update's row passes (momentum 0, no noise: the paper's
-/// setting), 8 lanes, the row tail in masked lanes (masked-off lanes load 0, which changes no
+/// AVX-512 versions of the hottest loops: the memory update's row passes (momentum 0, no noise:
+/// the paper's setting), ranges, finiteness, rectified powers and memory coefficients; 8 lanes,
+/// the row tail in masked lanes (masked-off lanes load 0, which changes no
 /// range and is never stored). Per entry the same operations as `avx2` and the portable code,
 /// in the same order, so the same bits; divisions as `avx2` (Markstein's correction, same
 /// admissibility test).
