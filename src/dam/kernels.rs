@@ -144,18 +144,18 @@ pub fn normalised_step(
     rate: f64,
     noise: Option<&[f64]>,
 ) -> (f64, f64) {
+    let gr = abs_range(isa, g);
     #[cfg(target_arch = "x86_64")]
     if isa.avx512 && noise.is_none() && mu == 0.0 {
         // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F (and AVX2 + FMA).
-        return unsafe { avx512::zero_momentum_step(x, v, g, rate) };
+        return unsafe { avx512::zero_momentum_step(x, v, g, gr, rate) };
     }
     #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma && noise.is_none() {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
-        return unsafe { avx2::normalised_step(x, v, g, mu, rate) };
+        return unsafe { avx2::normalised_step(x, v, g, gr, mu, rate) };
     }
-    let _ = isa;
-    let gmax = abs_range_portable(g).1;
+    let gmax = gr.1;
     if unit_velocity(mu, gmax) && noise.is_none() {
         for ((xi, vi), &gi) in x.iter_mut().zip(v.iter_mut()).zip(g) {
             *vi = mu * *vi - gi / gmax;
@@ -254,7 +254,18 @@ fn arr<const N: usize>(s: &[f64], at: usize) -> &[f64; N] {
 /// out (C×B) = Lᵀ·h with L (K×C), h (K×B), all row-major slices: the pre-activations
 /// z_{c,p} = Σ_A ℓ_{A,c} h_{A,p}, each summed from 0 in the order A = 0, 1, …
 #[inline(always)]
-pub fn outputs(out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
+pub fn outputs(isa: Isa, out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
+    assert!(
+        out.len() == c * nb && h.len() == k * nb && labels.len() == k * c,
+        "outputs: shapes"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx512 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F; shapes asserted.
+        unsafe { avx512::outputs(out, h, labels, k, nb, c) };
+        return;
+    }
+    let _ = isa;
     let mut c0 = 0;
     while c0 + 4 <= c {
         outputs_rows::<4>(out, h, labels, k, nb, c, c0);
@@ -313,6 +324,12 @@ fn outputs_rows<const R: usize>(
 /// (lane l takes p ≡ l mod 4, in order), combined as (s₀ + s₁) + (s₂ + s₃), then the last
 /// B mod 4 terms in order.
 pub fn label_gradient(isa: Isa, g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if isa.avx512 {
+        // SAFETY: `Isa` has avx512 only when the CPU supports AVX-512F.
+        unsafe { avx512::label_gradient(g, h, q, k, nb, c) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if isa.avx2_fma {
         // SAFETY: `Isa` has avx2_fma only when the CPU supports AVX2 and FMA.
@@ -570,8 +587,14 @@ mod avx2 {
 
     /// [`super::normalised_step`] without noise.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn normalised_step(x: &mut [f64], v: &mut [f64], g: &[f64], mu: f64, rate: f64) -> (f64, f64) {
-        let gr = abs_range(g);
+    pub(super) fn normalised_step(
+        x: &mut [f64],
+        v: &mut [f64],
+        g: &[f64],
+        gr: (f64, f64),
+        mu: f64,
+        rate: f64,
+    ) -> (f64, f64) {
         if super::unit_velocity(mu, gr.1) {
             let d = Div {
                 b: gr.1,
@@ -889,6 +912,7 @@ mod avx2 {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::avx2::{Div, HI, LO, admits};
+    use super::lanes_then_tail;
     use std::arch::x86_64::*;
 
     /// Lane mask of entries at..min(at + 8, len) (0 when at ≥ len).
@@ -1026,8 +1050,13 @@ mod avx512 {
 
     /// [`super::normalised_step`] with μ = 0 and no noise: as `avx2::normalised_step`.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn zero_momentum_step(x: &mut [f64], v: &mut [f64], g: &[f64], rate: f64) -> (f64, f64) {
-        let gr = abs_range(g);
+    pub(super) fn zero_momentum_step(
+        x: &mut [f64],
+        v: &mut [f64],
+        g: &[f64],
+        gr: (f64, f64),
+        rate: f64,
+    ) -> (f64, f64) {
         if super::unit_velocity(0.0, gr.1) {
             let d = Div {
                 b: gr.1,
@@ -1041,7 +1070,7 @@ mod avx512 {
         }
         // ‖g‖∞ = 0 or not finite: the general code.
         // (AVX-512F implies AVX2 and FMA.)
-        super::avx2::normalised_step(x, v, g, 0.0, rate)
+        super::avx2::normalised_step(x, v, g, gr, 0.0, rate)
     }
 
     /// v ← 0·v − g/b and x ← x + η·v in one pass; returns x's range.
@@ -1088,46 +1117,79 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     pub(super) fn rectified_pair(dots: &mut [f64], deriv: &mut [f64], temperature: f64, k: u32) {
         let n = dots.len().min(deriv.len());
-        let d = Div {
-            b: temperature,
-            y: 1.0 / temperature,
-        };
-        let t_ok = (LO..=HI).contains(&temperature);
-        let (zero, one, lo, hi) = (
-            _mm512_setzero_pd(),
-            _mm512_set1_pd(1.0),
-            _mm512_set1_pd(LO),
-            _mm512_set1_pd(HI),
-        );
+        let r = Rectifier::new(temperature, k);
         let mut at = 0;
         while at < n {
-            let m = mask(at, n);
-            let s = load(dots, at, m);
-            let a = _mm512_abs_pd(s);
-            let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(a, lo) & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(a, hi);
-            let fast = t_ok && (inside | _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, zero)) == 0xff;
-            let v = if fast {
-                div8::<true>(s, d)
-            } else {
-                div8::<false>(s, d)
-            };
-            let pos = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(v, zero);
-            let r = _mm512_maskz_mov_pd(pos, v);
-            let (mut res, mut base, mut e) = (one, r, k);
+            let m: [__mmask8; 4] = std::array::from_fn(|u| mask(at + 8 * u, n));
+            let (h, dv) = r.apply::<4>(std::array::from_fn(|u| load(dots, at + 8 * u, m[u])));
+            for u in 0..4 {
+                store(deriv, at + 8 * u, m[u], dv[u]);
+                store(dots, at + 8 * u, m[u], h[u]);
+            }
+            at += 32;
+        }
+    }
+
+    /// h = r^(k+1) and h' = r^k, r = max(S/T, 0), eight lanes per register: the per-lane
+    /// operations of [`super::rectified_pair`].
+    #[derive(Clone, Copy)]
+    struct Rectifier {
+        d: Div,
+        t_ok: bool,
+        k: u32,
+    }
+
+    impl Rectifier {
+        /// For temperature T and integer power k ≥ 0.
+        fn new(temperature: f64, k: u32) -> Self {
+            Rectifier {
+                d: Div {
+                    b: temperature,
+                    y: 1.0 / temperature,
+                },
+                t_ok: (LO..=HI).contains(&temperature),
+                k,
+            }
+        }
+
+        /// (h, h') of N registers of eight dot products each: the powers of all N advance
+        /// together through one pass over the exponent's bits (N independent chains).
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn apply<const N: usize>(self, s: [__m512d; N]) -> ([__m512d; N], [__m512d; N]) {
+            let (zero, one) = (_mm512_setzero_pd(), _mm512_set1_pd(1.0));
+            let mut pos = [0; N];
+            let mut r = [zero; N];
+            for i in 0..N {
+                let a = _mm512_abs_pd(s[i]);
+                let inside = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(a, _mm512_set1_pd(LO))
+                    & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(a, _mm512_set1_pd(HI));
+                let fast = self.t_ok && (inside | _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a, zero)) == 0xff;
+                let v = if fast {
+                    div8::<true>(s[i], self.d)
+                } else {
+                    div8::<false>(s[i], self.d)
+                };
+                pos[i] = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(v, zero);
+                r[i] = _mm512_maskz_mov_pd(pos[i], v);
+            }
+            let (mut res, mut base, mut e) = ([one; N], r, self.k);
             while e != 0 {
                 if e & 1 == 1 {
-                    res = _mm512_mul_pd(res, base);
+                    for i in 0..N {
+                        res[i] = _mm512_mul_pd(res[i], base[i]);
+                    }
                 }
                 e >>= 1;
                 if e == 0 {
                     break;
                 }
-                base = _mm512_mul_pd(base, base);
+                for b in base.iter_mut() {
+                    *b = _mm512_mul_pd(*b, *b);
+                }
             }
-            let dv = _mm512_maskz_mov_pd(pos, res);
-            store(deriv, at, m, dv);
-            store(dots, at, m, _mm512_mul_pd(dv, r));
-            at += 8;
+            let dv: [__m512d; N] = std::array::from_fn(|i| _mm512_maskz_mov_pd(pos[i], res[i]));
+            (std::array::from_fn(|i| _mm512_mul_pd(dv[i], r[i])), dv)
         }
     }
 
@@ -1189,6 +1251,139 @@ mod avx512 {
                 }
             }
             p += 32;
+        }
+    }
+
+    /// [`super::outputs`]: five classes × 32 samples at a time (twenty independent sums, each
+    /// from 0 in memory order, multiplications and additions not fused); the last samples in
+    /// masked lanes.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn outputs(out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
+        let mut c0 = 0;
+        while c0 < c {
+            match c - c0 {
+                1 => output_rows::<1>(out, h, labels, k, nb, c, c0),
+                2 => output_rows::<2>(out, h, labels, k, nb, c, c0),
+                3 => output_rows::<3>(out, h, labels, k, nb, c, c0),
+                4 => output_rows::<4>(out, h, labels, k, nb, c, c0),
+                _ => output_rows::<5>(out, h, labels, k, nb, c, c0),
+            }
+            c0 += 5;
+        }
+    }
+
+    /// Classes c0..c0+R of [`outputs`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn output_rows<const R: usize>(
+        out: &mut [f64],
+        h: &[f64],
+        labels: &[f64],
+        k: usize,
+        nb: usize,
+        c: usize,
+        c0: usize,
+    ) {
+        let mut p = 0;
+        while p < nb {
+            let m: [__mmask8; 4] = std::array::from_fn(|u| mask(p + 8 * u, nb));
+            let mut acc = [[_mm512_setzero_pd(); 4]; R];
+            for a in 0..k {
+                let hv: [__m512d; 4] = std::array::from_fn(|u| load(h, a * nb + p + 8 * u, m[u]));
+                let l = &labels[a * c + c0..a * c + c0 + R];
+                for (acc_j, &lj) in acc.iter_mut().zip(l) {
+                    let lv = _mm512_set1_pd(lj);
+                    for (s, hu) in acc_j.iter_mut().zip(&hv) {
+                        *s = _mm512_add_pd(*s, _mm512_mul_pd(lv, *hu));
+                    }
+                }
+            }
+            for (j, acc_j) in acc.iter().enumerate() {
+                for (u, s) in acc_j.iter().enumerate() {
+                    store(out, (c0 + j) * nb + p + 8 * u, m[u], *s);
+                }
+            }
+            p += 32;
+        }
+    }
+
+    /// [`super::label_gradient`]: four memories against ten classes at a time. Each 8-lane
+    /// register holds two classes' four-lane sums (lanes 0–3 class c, lanes 4–7 class c + 1),
+    /// so every sum runs in exactly the four lanes of the AVX2 and portable code; twenty
+    /// independent registers, each multiplication and addition unfused.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
+        let mut a = 0;
+        while a < k {
+            let rows = if a + 4 <= k { 4 } else { 1 };
+            let mut c0 = 0;
+            while c0 < c {
+                let width = (c - c0).min(10);
+                match (rows, width) {
+                    (4, 10) => gradient_pairs::<4, 5>(g, h, q, nb, c, a, c0, width),
+                    (4, _) => gradient_pairs::<4, 1>(g, h, q, nb, c, a, c0, width.min(2)),
+                    (_, 10) => gradient_pairs::<1, 5>(g, h, q, nb, c, a, c0, width),
+                    _ => gradient_pairs::<1, 1>(g, h, q, nb, c, a, c0, width.min(2)),
+                }
+                c0 += if width == 10 { 10 } else { width.min(2) };
+            }
+            a += rows;
+        }
+    }
+
+    /// g_{A,c} for memories a..a+R and the `width` ≤ 2S classes from c0, as S pairs of classes
+    /// (an odd last class is paired with itself and stored once).
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn gradient_pairs<const R: usize, const S: usize>(
+        g: &mut [f64],
+        h: &[f64],
+        q: &[f64],
+        nb: usize,
+        c: usize,
+        a: usize,
+        c0: usize,
+        width: usize,
+    ) {
+        let n4 = nb / 4 * 4;
+        let hrows: [&[f64]; R] = std::array::from_fn(|i| &h[(a + i) * nb..(a + i + 1) * nb]);
+        let class = |j: usize| c0 + j.min(width - 1);
+        let qrows: [[&[f64]; 2]; S] =
+            std::array::from_fn(|j| [0, 1].map(|u| &q[class(2 * j + u) * nb..(class(2 * j + u) + 1) * nb]));
+        let mut acc = [[_mm512_setzero_pd(); S]; R];
+        let mut p = 0;
+        while p < n4 {
+            // SAFETY: p + 4 ≤ n4 ≤ nb, the length of every row.
+            unsafe {
+                let hv: [__m512d; R] = std::array::from_fn(|i| {
+                    _mm512_broadcast_f64x4(_mm256_loadu_pd(hrows[i].as_ptr().add(p)))
+                });
+                for j in 0..S {
+                    let lo = _mm256_loadu_pd(qrows[j][0].as_ptr().add(p));
+                    let hi = _mm256_loadu_pd(qrows[j][1].as_ptr().add(p));
+                    let qv = _mm512_insertf64x4::<1>(_mm512_castpd256_pd512(lo), hi);
+                    for i in 0..R {
+                        acc[i][j] = _mm512_add_pd(acc[i][j], _mm512_mul_pd(hv[i], qv));
+                    }
+                }
+            }
+            p += 4;
+        }
+        for i in 0..R {
+            for j in 0..S {
+                let mut l = [0.0f64; 8];
+                // SAFETY: `l` is 8 writable f64.
+                unsafe { _mm512_storeu_pd(l.as_mut_ptr(), acc[i][j]) };
+                for u in 0..2 {
+                    let cl = 2 * j + u;
+                    if cl < width {
+                        let four = [l[4 * u], l[4 * u + 1], l[4 * u + 2], l[4 * u + 3]];
+                        g[(a + i) * c + c0 + cl] = lanes_then_tail(four, &hrows[i][n4..], &qrows[j][u][n4..]);
+                    }
+                }
+            }
         }
     }
 }
@@ -1437,6 +1632,8 @@ mod tests {
                 (5, 13, 3),
                 (4, 8, 6),
                 (2, 20, 11),
+                (7, 9, 13),
+                (9, 203, 21),
             ] {
                 let h = row(&mut rng, k * nb, true);
                 let q = row(&mut rng, c * nb, true);
@@ -1455,13 +1652,27 @@ mod tests {
     fn thin_products_match_naive_sums() {
         // outputs and memory coefficients: sequential sums from 0 (their documented order)
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        for (k, nb, c) in [(1, 1, 1), (3, 7, 10), (100, 200, 10), (5, 13, 3), (9, 17, 7)] {
+        for (k, nb, c) in [
+            (1, 1, 1),
+            (3, 7, 10),
+            (100, 200, 10),
+            (5, 13, 3),
+            (9, 17, 7),
+            (4, 40, 12),
+            (2, 33, 4),
+            (3, 64, 9),
+        ] {
             let h = row(&mut rng, k * nb, false);
             let h1 = row(&mut rng, k * nb, false);
             let l = row(&mut rng, k * c, false);
             let q = row(&mut rng, c * nb, false);
             let mut out = vec![0.0; c * nb];
-            outputs(&mut out, &h, &l, k, nb, c);
+            outputs(Isa::portable(), &mut out, &h, &l, k, nb, c);
+            for isa in vector_isas() {
+                let mut out_v = vec![0.0; c * nb];
+                outputs(isa, &mut out_v, &h, &l, k, nb, c);
+                assert_eq!(bits(&out_v), bits(&out), "outputs, {isa:?}");
+            }
             let mut coef = vec![0.0; k * nb];
             memory_coefficients(Isa::portable(), &mut coef, &l, &q, &h1, k, nb, c);
             for isa in vector_isas() {

@@ -450,7 +450,7 @@ impl Trainer {
             w.h1.as_slice().expect("row-major"),
         );
         // 2. outputs and error terms
-        kernels::outputs(w.out.as_slice_mut().expect("row-major"), h, labels, k, nb, c);
+        kernels::outputs(isa, w.out.as_slice_mut().expect("row-major"), h, labels, k, nb, c);
         error_terms(&w.out, t, p.m, &mut w.q_m, &mut w.q_l);
         // 3. gradients (positive constant factors dropped)
         let (q_m, q_l) = (
