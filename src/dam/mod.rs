@@ -5,5 +5,6 @@ pub mod gemm;
 pub mod kernels;
 pub mod model;
 pub mod run;
+pub mod tanh;
 pub mod train;
 pub mod trajectory;

@@ -15,12 +15,14 @@
 //!
 //! The two large products are [`crate::dam::gemm`]'s (each minibatch packed once); G_M is
 //! computed [`gemm::ROW_BLOCK`] memories at a time and those memories take steps 4–5 at once,
-//! while their rows of G_M are in cache. The rest is [`crate::dam::kernels`].
+//! while their rows of G_M are in cache. The rest is [`crate::dam::kernels`], and tanh is
+//! [`crate::dam::tanh`] (same bits in scalar and vector code, on every platform).
 
 use crate::config::{Bound, derive_seed, streams};
 use crate::dam::gemm::{self, Packed};
 use crate::dam::kernels;
 use crate::dam::model::{BLOCK, Form, Params, Power};
+use crate::dam::tanh::{tanh, tanh_slice};
 use crate::error::{Error, Result};
 use faer::Par;
 use ndarray::{Array2, ArrayView2, Axis};
@@ -451,7 +453,7 @@ impl Trainer {
         );
         // 2. outputs and error terms
         kernels::outputs(isa, w.out.as_slice_mut().expect("row-major"), h, labels, k, nb, c);
-        error_terms(&w.out, t, p.m, &mut w.q_m, &mut w.q_l);
+        error_terms(isa, &w.out, t, p.m, &mut w.q_m, &mut w.q_l);
         // 3. gradients (positive constant factors dropped)
         let (q_m, q_l) = (
             w.q_m.as_slice().expect("row-major"),
@@ -716,7 +718,14 @@ impl MemoryStep {
 /// From the pre-activations z and targets t (same shape; the trainer stores them class-major):
 /// q_M = sign(e)|e|^(2m−1)(1 − s·s) and q_L = sign(e)|e|^(2m−1)(1 − s)(1 + s), e = s − t (spec §1.4).
 #[inline(always)]
-pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f64>, q_l: &mut Array2<f64>) {
+pub fn error_terms(
+    isa: kernels::Isa,
+    z: &Array2<f64>,
+    t: &Array2<f64>,
+    m: f64,
+    q_m: &mut Array2<f64>,
+    q_l: &mut Array2<f64>,
+) {
     let pe = Power::new(2.0 * m - 1.0);
     let (z, t) = (z.as_slice().expect("row-major"), t.as_slice().expect("row-major"));
     let (q_m, q_l) = (
@@ -731,8 +740,8 @@ pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f6
     {
         let len = zb.len();
         let (mut s, mut e, mut ae) = ([0.0f64; BLOCK], [0.0f64; BLOCK], [0.0f64; BLOCK]);
+        tanh_slice(isa, zb, &mut s[..len]);
         for i in 0..len {
-            s[i] = tanh(zb[i]);
             e[i] = s[i] - tb[i];
             ae[i] = e[i].abs();
         }
@@ -742,17 +751,6 @@ pub fn error_terms(z: &Array2<f64>, t: &Array2<f64>, m: f64, q_m: &mut Array2<f6
             qmb[i] = pow * (1.0 - s[i] * s[i]);
             qlb[i] = pow * ((1.0 - s[i]) * (1.0 + s[i]));
         }
-    }
-}
-
-/// tanh, with glibc's own saturation made explicit: for |z| ≥ 22 it returns exactly ±1, so the
-/// library call is skipped there (bit-identical, and most outputs saturate during training).
-#[inline(always)]
-pub fn tanh(z: f64) -> f64 {
-    if z.abs() >= 22.0 {
-        1.0f64.copysign(z)
-    } else {
-        z.tanh()
     }
 }
 
