@@ -50,8 +50,11 @@ const SATURATE: f64 = 22.0;
 /// tanh x (module docs): the definition, one entry at a time.
 pub fn tanh(x: f64) -> f64 {
     let a = x.abs();
-    if !(a < SATURATE) {
-        return if a >= SATURATE { 1.0f64.copysign(x) } else { x };
+    if x.is_nan() {
+        return x;
+    }
+    if a >= SATURATE {
+        return 1.0f64.copysign(x);
     }
     // written as the vector code computes it (0 − u rather than −u, for the same signed zeros)
     let a2 = 2.0 * a;
