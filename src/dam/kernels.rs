@@ -904,7 +904,8 @@ mod avx2 {
 }
 
 /// AVX-512 versions of the hottest loops: the memory update's row passes (momentum 0, no noise:
-/// the paper's setting), ranges, finiteness, rectified powers and memory coefficients; 8 lanes,
+/// the paper's setting), ranges, finiteness, rectified powers and the three 10-wide products
+/// (outputs, label gradient, memory coefficients); 8 lanes,
 /// the row tail in masked lanes (masked-off lanes load 0, which changes no
 /// range and is never stored). Per entry the same operations as `avx2` and the portable code,
 /// in the same order, so the same bits; divisions as `avx2` (Markstein's correction, same
