@@ -252,7 +252,8 @@ fn arr<const N: usize>(s: &[f64], at: usize) -> &[f64; N] {
 }
 
 /// out (C×B) = Lᵀ·h with L (K×C), h (K×B), all row-major slices: the pre-activations
-/// z_{c,p} = Σ_A ℓ_{A,c} h_{A,p}, each summed from 0 in the order A = 0, 1, …
+/// z_{c,p} = Σ_A ℓ_{A,c} h_{A,p}, each a chain of fused multiply-adds from 0 in the order
+/// A = 0, 1, … (s ← fma(ℓ, h, s), as the large products of [`crate::dam::gemm`]).
 #[inline(always)]
 pub fn outputs(isa: Isa, out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
     assert!(
@@ -300,7 +301,7 @@ fn outputs_rows<const R: usize>(
             let lr = arr::<R>(labels, a * c + c0);
             for j in 0..R {
                 for i in 0..8 {
-                    acc[j][i] += lr[j] * hr[i];
+                    acc[j][i] = lr[j].mul_add(hr[i], acc[j][i]);
                 }
             }
         }
@@ -313,7 +314,7 @@ fn outputs_rows<const R: usize>(
         for j in 0..R {
             let mut s = 0.0;
             for a in 0..k {
-                s += labels[a * c + c0 + j] * h[a * nb + p];
+                s = labels[a * c + c0 + j].mul_add(h[a * nb + p], s);
             }
             out[(c0 + j) * nb + p] = s;
         }
@@ -321,8 +322,8 @@ fn outputs_rows<const R: usize>(
 }
 
 /// g (K×C) = h·qᵀ with h (K×B), q (C×B): g_{A,c} = Σ_p h_{A,p} q_{c,p}, each summed in four lanes
-/// (lane l takes p ≡ l mod 4, in order), combined as (s₀ + s₁) + (s₂ + s₃), then the last
-/// B mod 4 terms in order.
+/// (lane l a chain of fused multiply-adds over p ≡ l mod 4, in order), combined as
+/// (s₀ + s₁) + (s₂ + s₃), then the last B mod 4 terms in order, fused likewise.
 pub fn label_gradient(isa: Isa, g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
     #[cfg(target_arch = "x86_64")]
     if isa.avx512 {
@@ -352,7 +353,7 @@ fn dot4(x: &[f64], y: &[f64]) -> f64 {
     let (xr, yr) = (xc.remainder(), yc.remainder());
     for (a, b) in xc.zip(yc) {
         for l in 0..4 {
-            acc[l] += a[l] * b[l];
+            acc[l] = a[l].mul_add(b[l], acc[l]);
         }
     }
     lanes_then_tail(acc, xr, yr)
@@ -363,13 +364,14 @@ fn dot4(x: &[f64], y: &[f64]) -> f64 {
 fn lanes_then_tail(acc: [f64; 4], xr: &[f64], yr: &[f64]) -> f64 {
     let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     for (a, b) in xr.iter().zip(yr) {
-        s += a * b;
+        s = a.mul_add(*b, s);
     }
     s
 }
 
 /// coef (K×B) = (L·q) ∘ h' with L (K×C), q (C×B), h' (K×B): the memory-gradient weight
-/// (Σ_c ℓ_{A,c} q_{c,p}) h'_{A,p}, the sum taken from 0 in the order c = 0, 1, …
+/// (Σ_c ℓ_{A,c} q_{c,p}) h'_{A,p}, the sum a chain of fused multiply-adds from 0 in the order
+/// c = 0, 1, …, then one multiplication.
 #[allow(clippy::too_many_arguments)]
 pub fn memory_coefficients(
     isa: Isa,
@@ -398,7 +400,7 @@ pub fn memory_coefficients(
         for p in 0..nb {
             let mut s = 0.0;
             for cc in 0..c {
-                s += labels[a * c + cc] * q[cc * nb + p];
+                s = labels[a * c + cc].mul_add(q[cc * nb + p], s);
             }
             coef[a * nb + p] = s * h1[a * nb + p];
         }
@@ -406,7 +408,7 @@ pub fn memory_coefficients(
 }
 
 /// The AVX2 + FMA versions of the hot loops: 4 lanes, per entry the same IEEE operations as the
-/// portable code in the same order (multiplications and additions are not fused).
+/// portable code in the same order (fused multiply-adds exactly where it calls `mul_add`).
 ///
 /// Divisions by a row constant b use Markstein's correction: with y = RN(1/b) and q₀ = RN(a·y),
 /// the remainder r = a − b·q₀ is exact in one fused multiply-add and q₁ = RN(q₀ + r·y) is the
@@ -820,7 +822,7 @@ mod avx2 {
                 for i in 0..R {
                     let lv = _mm256_set1_pd(l[i][cc]);
                     for u in 0..4 {
-                        acc[i][u] = _mm256_add_pd(acc[i][u], _mm256_mul_pd(lv, qv[u]));
+                        acc[i][u] = _mm256_fmadd_pd(lv, qv[u], acc[i][u]);
                     }
                 }
             }
@@ -837,7 +839,7 @@ mod avx2 {
             for p in n16..nb {
                 let mut s = 0.0;
                 for (cc, &lc) in l[i].iter().enumerate() {
-                    s += lc * q[cc * nb + p];
+                    s = lc.mul_add(q[cc * nb + p], s);
                 }
                 coef[row + p] = s * h1[row + p];
             }
@@ -890,7 +892,7 @@ mod avx2 {
             for j in 0..S {
                 let qv = load(qrows[j], p);
                 for i in 0..R {
-                    acc[i][j] = _mm256_add_pd(acc[i][j], _mm256_mul_pd(hv[i], qv));
+                    acc[i][j] = _mm256_fmadd_pd(hv[i], qv, acc[i][j]);
                 }
             }
             p += 4;
@@ -1195,8 +1197,8 @@ mod avx512 {
     }
 
     /// [`super::memory_coefficients`]: two memories × 32 samples at a time (eight independent
-    /// sums over the classes, each from 0 in class order, multiplications and additions not
-    /// fused), then the factor h'; the last samples in masked lanes.
+    /// sums over the classes, each a fused chain from 0 in class order), then the factor h'; the
+    /// last samples in masked lanes.
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx512f")]
     pub(super) fn memory_coefficients(
@@ -1241,7 +1243,7 @@ mod avx512 {
                 for (acc_i, l_i) in acc.iter_mut().zip(&l) {
                     let lv = _mm512_set1_pd(l_i[cc]);
                     for (s, qu) in acc_i.iter_mut().zip(&qv) {
-                        *s = _mm512_add_pd(*s, _mm512_mul_pd(lv, *qu));
+                        *s = _mm512_fmadd_pd(lv, *qu, *s);
                     }
                 }
             }
@@ -1256,8 +1258,7 @@ mod avx512 {
     }
 
     /// [`super::outputs`]: five classes × 32 samples at a time (twenty independent sums, each
-    /// from 0 in memory order, multiplications and additions not fused); the last samples in
-    /// masked lanes.
+    /// a fused chain from 0 in memory order); the last samples in masked lanes.
     #[target_feature(enable = "avx512f")]
     pub(super) fn outputs(out: &mut [f64], h: &[f64], labels: &[f64], k: usize, nb: usize, c: usize) {
         let mut c0 = 0;
@@ -1296,7 +1297,7 @@ mod avx512 {
                 for (acc_j, &lj) in acc.iter_mut().zip(l) {
                     let lv = _mm512_set1_pd(lj);
                     for (s, hu) in acc_j.iter_mut().zip(&hv) {
-                        *s = _mm512_add_pd(*s, _mm512_mul_pd(lv, *hu));
+                        *s = _mm512_fmadd_pd(lv, *hu, *s);
                     }
                 }
             }
@@ -1312,7 +1313,7 @@ mod avx512 {
     /// [`super::label_gradient`]: four memories against ten classes at a time. Each 8-lane
     /// register holds two classes' four-lane sums (lanes 0–3 class c, lanes 4–7 class c + 1),
     /// so every sum runs in exactly the four lanes of the AVX2 and portable code; twenty
-    /// independent registers, each multiplication and addition unfused.
+    /// independent registers, each step one fused multiply-add.
     #[target_feature(enable = "avx512f")]
     pub(super) fn label_gradient(g: &mut [f64], h: &[f64], q: &[f64], k: usize, nb: usize, c: usize) {
         let mut a = 0;
@@ -1366,7 +1367,7 @@ mod avx512 {
                     let hi = _mm256_loadu_pd(qrows[j][1].as_ptr().add(p));
                     let qv = _mm512_insertf64x4::<1>(_mm512_castpd256_pd512(lo), hi);
                     for i in 0..R {
-                        acc[i][j] = _mm512_add_pd(acc[i][j], _mm512_mul_pd(hv[i], qv));
+                        acc[i][j] = _mm512_fmadd_pd(hv[i], qv, acc[i][j]);
                     }
                 }
             }
@@ -1651,7 +1652,7 @@ mod tests {
 
     #[test]
     fn thin_products_match_naive_sums() {
-        // outputs and memory coefficients: sequential sums from 0 (their documented order)
+        // outputs and memory coefficients: sequential fused chains from 0 (their documented order)
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for (k, nb, c) in [
             (1, 1, 1),
@@ -1685,7 +1686,7 @@ mod tests {
                 for p in 0..nb {
                     let mut s = 0.0;
                     for a in 0..k {
-                        s += l[a * c + cc] * h[a * nb + p];
+                        s = l[a * c + cc].mul_add(h[a * nb + p], s);
                     }
                     assert_eq!(out[cc * nb + p].to_bits(), s.to_bits());
                 }
@@ -1694,7 +1695,7 @@ mod tests {
                 for p in 0..nb {
                     let mut s = 0.0;
                     for cc in 0..c {
-                        s += l[a * c + cc] * q[cc * nb + p];
+                        s = l[a * c + cc].mul_add(q[cc * nb + p], s);
                     }
                     assert_eq!(coef[a * nb + p].to_bits(), (s * h1[a * nb + p]).to_bits());
                 }

@@ -381,9 +381,9 @@ impl Trainer {
     }
 
     /// The same step compiled with AVX2 and FMA enabled (the element-wise loops then run four
-    /// lanes wide). Only IEEE operations in a fixed order are involved (fused multiply-adds only
-    /// in the kernels' exact division, whose quotients equal plain division), so results are bit-identical to
-    /// the portable build.
+    /// lanes wide). Only IEEE operations in a fixed order are involved (fused multiply-adds
+    /// exactly where the portable code calls `mul_add`, and in the kernels' exact division, whose
+    /// quotients equal plain division), so results are bit-identical to the portable build.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn step_label_weighted_avx2(
