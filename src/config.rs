@@ -242,7 +242,8 @@ impl RunConfig {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut cfg = Self::from_toml_str(&text, path)?;
         if let Some(dir) = path.parent() {
-            cfg.resolve_paths(dir);
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            cfg.resolve_paths(&dir);
         }
         Ok(cfg)
     }

@@ -27,6 +27,9 @@ pub enum Error {
     /// An output folder already holds results that would be overwritten.
     #[error("{path}: {message}")]
     Exists { path: PathBuf, message: String },
+    /// A folder is being written by another process (it holds the folder's lock).
+    #[error("{path}: {message}")]
+    Busy { path: PathBuf, message: String },
     /// The run was stopped on request before the end; it can be resumed from its checkpoint.
     #[error("interrupted after epoch {0}; resume with `waddington train --resume DIR`")]
     Interrupted(usize),

@@ -22,6 +22,7 @@
 //! * [`plot`]: figures and movies.
 //! * [`sweep`]: parameter grids, sharding, collection.
 
+pub mod atomic;
 pub mod bifurcating;
 pub mod config;
 pub mod dam;
@@ -34,6 +35,7 @@ pub mod npy;
 pub mod plot;
 pub mod reduced;
 pub mod reproduce;
+pub mod run_folder;
 pub mod sweep;
 
 pub use error::{Error, Result};

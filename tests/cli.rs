@@ -281,7 +281,9 @@ fn golden_fixture_through_the_cli() {
     );
     let out = d.path().join("run");
     train_ok(&cfg, &out);
-    let (epochs, m, _) = waddington::dam::run::read_trajectory(&out).expect("trajectory");
+    let (epochs, m, _) = waddington::run_folder::Trajectory::open(&out)
+        .and_then(waddington::run_folder::Trajectory::into_arrays)
+        .expect("trajectory");
     assert_eq!(epochs, vec![1, 2, 3, 5, 10, 20]);
     let diff = m
         .iter()

@@ -319,7 +319,7 @@ fn bifurcate_simulate_and_critical_points_plots() {
 #[test]
 fn embed_movie_of_a_run_through_a_fitted_umap() {
     use waddington::embed::{Umap, io, movie};
-    use waddington::plot::trajectory::RunTrajectory;
+    use waddington::run_folder::Trajectory;
     let d = tmp("umap");
     let o = |s: &str| d.join(s).display().to_string();
     run_ok(&[
@@ -389,13 +389,13 @@ fn embed_movie_of_a_run_through_a_fitted_umap() {
     );
 
     let model = Umap::load(&d.join("model")).unwrap();
-    let traj = RunTrajectory::read(&d.join("run")).unwrap();
-    let (pos, epochs) = movie::trajectory_positions(&model, &traj, 2, 10, 1).unwrap();
+    let mut traj = Trajectory::open(&d.join("run")).unwrap();
+    let (pos, epochs) = movie::trajectory_positions(&model, &mut traj, 2, 10, 1).unwrap();
     assert_eq!(epochs, vec![0, 20, 40]);
     assert_eq!(pos.dim(), (3, 12, 2));
     let direct = io::transform_array(
         &model,
-        traj.memories.select(ndarray::Axis(0), &[0, 2, 4]).into_dyn(),
+        traj.memories_select(&[0, 2, 4]).unwrap().into_dyn(),
         "m",
         10,
         2,

@@ -22,11 +22,7 @@ struct Golden {
     momentum: f64,
 }
 
-fn scalar(
-    npz: &mut ndarray_npy::NpzReader<std::io::BufReader<std::fs::File>>,
-    p: &std::path::Path,
-    k: &str,
-) -> f64 {
+fn scalar(npz: &mut npy::Npz, p: &std::path::Path, k: &str) -> f64 {
     match npy::npz_f64(npz, p, k) {
         Ok(a) => a.iter().next().copied().expect("scalar"),
         Err(_) => npy::npz_int(npz, p, k)

@@ -7,8 +7,8 @@ mod common;
 use common::bin;
 use ndarray::{Array2, Ix2};
 use std::path::{Path, PathBuf};
-use waddington::dam::run::read_checkpoint;
 use waddington::npy;
+use waddington::run_folder::read_checkpoint;
 use waddington::sweep::Grid;
 
 const BASE: &str = "[model]\nmemories = 6\n[data]\nper_class = 3\n[train]\nepochs = 30\nsave_every = 3\ncheckpoint_every = 10\n";
@@ -189,7 +189,9 @@ fn run_and_collect_match_independent_computations_and_shards_add_up() {
         let dir = out.join("points").join(&p.id);
         assert_eq!(field(&csv, row, "status"), "done");
         assert_eq!(field(&csv, row, "model.n"), ["2", "2", "20", "20"][row]);
-        let (st, ..) = read_checkpoint(&dir.join("checkpoint.npz")).expect("checkpoint");
+        let st = read_checkpoint(&dir.join("checkpoint.npz"))
+            .expect("checkpoint")
+            .state;
         let x = npy::read_matrix(&dir.join("samples.npy"), "x").expect("x");
         // α = M Xᵀ (X Xᵀ)⁻¹ (X has full row rank): independent of the SVD pseudo-inverse.
         let gram = x.dot(&x.t());

@@ -10,6 +10,7 @@ use waddington::config::{Bound, RunConfig};
 use waddington::dam::model::{Form, Params};
 use waddington::dam::run;
 use waddington::dam::train::{Hyper, State, Trainer, consecutive_batches};
+use waddington::run_folder::{Trajectory, read_checkpoint};
 
 fn random_matrix(r: usize, c: usize, lo: f64, hi: f64, seed: u64) -> Array2<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -278,7 +279,9 @@ fn extreme_powers_stay_finite_and_learn() {
         let mut c = small_config(n, 40);
         c.model.temperature = temp;
         let s = run::run(&c, &dir.path().join("r"), &mut no_progress()).expect("run");
-        let (_, m, l) = run::read_trajectory(&dir.path().join("r")).expect("trajectory");
+        let (_, m, l) = Trajectory::open(&dir.path().join("r"))
+            .and_then(Trajectory::into_arrays)
+            .expect("trajectory");
         assert!(
             m.iter().chain(l.iter()).all(|v| v.is_finite()),
             "n = {n}, T = {temp}: non-finite state"
@@ -322,11 +325,17 @@ fn resume_after_interruption_equals_an_uninterrupted_run() {
     let a = std::fs::read(dir.path().join("whole/trajectory.npz")).expect("read");
     let b = std::fs::read(part.join("trajectory.npz")).expect("read");
     assert!(a == b, "trajectory.npz differs after resume");
-    let (s1, _, _, _) = run::read_checkpoint(&dir.path().join("whole/checkpoint.npz")).expect("ck");
-    let (s2, _, _, _) = run::read_checkpoint(&part.join("checkpoint.npz")).expect("ck");
+    let s1 = read_checkpoint(&dir.path().join("whole/checkpoint.npz"))
+        .expect("ck")
+        .state;
+    let s2 = read_checkpoint(&part.join("checkpoint.npz")).expect("ck").state;
     assert_eq!(s1, s2, "final states (with velocities) differ after resume");
-    let (_, m1, _) = run::read_trajectory(&dir.path().join("whole")).expect("t");
-    let (_, m2, _) = run::read_trajectory(&part).expect("t");
+    let (_, m1, _) = Trajectory::open(&dir.path().join("whole"))
+        .and_then(Trajectory::into_arrays)
+        .expect("t");
+    let (_, m2, _) = Trajectory::open(&part)
+        .and_then(Trajectory::into_arrays)
+        .expect("t");
     assert_eq!(m1, m2);
 }
 
@@ -338,7 +347,9 @@ fn recorded_epochs_follow_the_fixture_convention() {
     c.train.bound = Bound::Clip;
     let out = dir.path().join("r");
     run::run(&c, &out, &mut no_progress()).expect("run");
-    let (epochs, m, l) = run::read_trajectory(&out).expect("trajectory");
+    let (epochs, m, l) = Trajectory::open(&out)
+        .and_then(Trajectory::into_arrays)
+        .expect("trajectory");
     assert_eq!(epochs, vec![0, 1, 4, 12]);
     // memories[i] is the state after epochs[i] completed epochs: replay with the library
     let prep = run::prepare(&c).expect("prepare");

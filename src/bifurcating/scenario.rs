@@ -738,7 +738,7 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
 
 fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::invalid("json", e.to_string()))?;
-    std::fs::write(path, s).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, s, crate::atomic::Durability::Atomic)
 }
 
 /// A bifurcation crossed along a schedule.

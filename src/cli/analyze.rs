@@ -47,14 +47,18 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         options.tolerance = Tolerance::Steps(s);
     }
     if a.runs.len() == 1 {
-        let an = landscape::io::analyze_and_write(&a.runs[0], &options, a.out.as_deref(), a.overwrite)?;
+        let (an, figures) = landscape::io::analyze_and_write_all(
+            &a.runs[0],
+            &options,
+            a.out.as_deref(),
+            a.overwrite,
+            !a.no_figures,
+        )?;
         print!("{}", an.report());
         let out = a.out.clone().unwrap_or_else(|| a.runs[0].join("analysis"));
         println!("wrote {}", out.display());
-        if !a.no_figures {
-            for f in landscape::figures::write_figures(&an, &out)? {
-                println!("wrote {}", f.display());
-            }
+        for f in figures {
+            println!("wrote {}", f.display());
         }
     } else {
         let Some(out) = a.out else {

@@ -377,7 +377,7 @@ fn diagram(
                 "{} already exists; choose a new output folder",
                 f.display()
             );
-            std::fs::write(&f, text).with_context(|| format!("writing {}", f.display()))?;
+            waddington::atomic::write_bytes(&f, text, waddington::atomic::Durability::Atomic)?;
             eprintln!("wrote {}", f.display());
         }
         None => println!("{text}"),

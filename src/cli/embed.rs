@@ -170,7 +170,12 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             let out = io::output_path(&out, force)?;
             let (x, what) = match (input, trajectory) {
                 (Some(p), _) => (waddington::npy::read_f64_dyn(&p)?, p.display().to_string()),
-                (None, Some(t)) => (io::trajectory_frames(&t, every)?, t.display().to_string()),
+                (None, Some(t)) => (
+                    waddington::run_folder::Trajectory::open(&t)?
+                        .memories_every(every)?
+                        .into_dyn(),
+                    t.display().to_string(),
+                ),
                 (None, None) => anyhow::bail!("give --input X.npy or --trajectory RUN/trajectory.npz"),
             };
             let y = io::transform_array(&m, x, &what, chunk, threads)?;
@@ -190,7 +195,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
         } => {
             let out = io::output_path(&out, force)?;
             let m = Umap::load(&model)?;
-            let t = waddington::plot::trajectory::RunTrajectory::read(&trajectory)?;
+            let mut t = waddington::run_folder::Trajectory::open(&trajectory)?;
             let opts = movie::MovieOptions {
                 every,
                 chunk_frames: chunk,
@@ -198,7 +203,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                 fps,
                 threads,
             };
-            let n = movie::umap_movie(&m, &t, &out, &opts)?;
+            let n = movie::umap_movie(&m, &mut t, &out, &opts)?;
             println!("wrote {} ({n} frames)", out.display());
         }
         Command::Bench {

@@ -5,7 +5,9 @@ use anyhow::Context;
 use clap::Subcommand;
 use ndarray::{Axis, Ix2};
 use std::path::PathBuf;
-use waddington::plot::{self, Colormap, Heatmap, LabelStrips, LinePlot, MemoryGrid, trajectory};
+use waddington::landscape::identity;
+use waddington::plot::{self, Colormap, Heatmap, LabelStrips, LinePlot, MemoryGrid};
+use waddington::run_folder::Trajectory;
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -16,7 +18,7 @@ pub enum Command {
         run: PathBuf,
         /// Saved epoch to show (default: the last one).
         #[arg(long)]
-        epoch: Option<i64>,
+        epoch: Option<usize>,
         /// Output figure (.png or .svg).
         #[arg(long)]
         out: PathBuf,
@@ -36,7 +38,7 @@ pub enum Command {
         run: PathBuf,
         /// Saved epoch to show (default: the last one).
         #[arg(long)]
-        epoch: Option<i64>,
+        epoch: Option<usize>,
         /// Output figure (.png or .svg).
         #[arg(long)]
         out: PathBuf,
@@ -126,28 +128,28 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             sort,
             titles,
         } => {
-            let t = trajectory::RunTrajectory::read(&run)?;
-            let f = t.frame(epoch)?;
+            let mut t = Trajectory::open(&run)?;
+            let f = t.frame_of_epoch(epoch)?;
             let labels = t.labels_at(f);
             let order: Vec<usize> = if sort {
-                trajectory::order_by_dominant_label(labels.view())
+                identity::order_by_dominant_label(labels.view())
             } else {
                 (0..labels.nrows()).collect()
             };
-            let mut g = MemoryGrid::new(t.memories_at(f).select(Axis(0), &order), cols);
-            g.side = side_of(t.memories.dim().2)?;
-            g.title = Some(format!("Memories at epoch {}", t.epochs[f]));
+            let mut g = MemoryGrid::new(t.memories_at(f)?.select(Axis(0), &order), cols);
+            g.side = side_of(t.memories_shape().2)?;
+            g.title = Some(format!("Memories at epoch {}", t.epochs()[f]));
             if titles {
-                let dom = trajectory::dominant_labels(labels.view());
+                let dom = identity::dominant_labels(labels.view());
                 g.tile_titles = Some(order.iter().map(|&a| format!("#{a}: {}", dom[a])).collect());
             }
             plot::save(&g, &out)?;
         }
         Command::Labels { run, epoch, out } => {
-            let t = trajectory::RunTrajectory::read(&run)?;
-            let f = t.frame(epoch)?;
+            let t = Trajectory::open(&run)?;
+            let f = t.frame_of_epoch(epoch)?;
             let mut s = LabelStrips::new(t.labels_at(f));
-            s.title = Some(format!("Labels at epoch {}", t.epochs[f]));
+            s.title = Some(format!("Labels at epoch {}", t.epochs()[f]));
             plot::save(&s, &out)?;
         }
         Command::Movie {
@@ -159,13 +161,13 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             sort,
         } => {
             anyhow::ensure!(every >= 1, "--every must be at least 1");
-            let t = trajectory::RunTrajectory::read(&run)?;
-            let frames: Vec<usize> = (0..t.epochs.len()).step_by(every).collect();
-            let epochs: Vec<i64> = frames.iter().map(|&f| t.epochs[f]).collect();
-            let mems = t.memories.select(Axis(0), &frames);
-            let last = t.labels_at(t.epochs.len() - 1);
-            let order = sort.then(|| trajectory::order_by_dominant_label(last.view()));
-            side_of(t.memories.dim().2)?;
+            let mut t = Trajectory::open(&run)?;
+            side_of(t.memories_shape().2)?;
+            let frames: Vec<usize> = (0..t.epochs().len()).step_by(every).collect();
+            let epochs: Vec<i64> = frames.iter().map(|&f| t.epochs()[f] as i64).collect();
+            let mems = t.memories_select(&frames)?;
+            let last = t.labels_at(t.epochs().len() - 1);
+            let order = sort.then(|| identity::order_by_dominant_label(last.view()));
             let n = plot::memory_grid_movie(&out, &epochs, mems.view(), cols, order.as_deref(), fps)?;
             println!("wrote {} ({n} frames)", out.display());
         }

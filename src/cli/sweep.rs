@@ -159,6 +159,13 @@ fn run_grid(a: RunArgs) -> anyhow::Result<()> {
         report.resumed,
         report.failures.len()
     );
+    if !report.busy.is_empty() {
+        println!(
+            "{} point(s) left to another process that is running them: {}",
+            report.busy.len(),
+            report.busy.join(", ")
+        );
+    }
     let errors: Vec<_> = report.failures.iter().filter(|f| f.kind != "diverged").collect();
     for f in &report.failures {
         eprintln!("failed: {}", f.reason);

@@ -12,10 +12,11 @@ pub struct TrainArgs {
     /// Run config (TOML); without it the paper's Figure-3 defaults are used.
     #[arg(long, short)]
     config: Option<PathBuf>,
-    /// Output run folder (must be new or empty).
+    /// Output run folder: new or empty (a run starts), or holding an interrupted run of the same
+    /// config (it continues from its checkpoint). A finished run is never overwritten.
     #[arg(long, short, required_unless_present = "resume")]
     out: Option<PathBuf>,
-    /// Continue the interrupted run in this folder from its last checkpoint.
+    /// Continue the interrupted run in this folder from its last checkpoint (its own config).
     #[arg(long, conflicts_with_all = ["config", "out"])]
     resume: Option<PathBuf>,
     #[command(flatten)]
@@ -115,7 +116,10 @@ fn with_progress<T>(f: impl FnOnce(&mut dyn FnMut(usize, usize) -> bool) -> T) -
 }
 
 fn print_summary(dir: &std::path::Path, s: &Summary) {
-    println!(
+    use std::io::Write as _;
+    // The run is finished and on disk: a failed print (closed pipe, full disk) is not an error.
+    let _ = writeln!(
+        std::io::stdout(),
         "trained {} epochs in {:.1} s: training accuracy {:.3}{}; run folder {}",
         s.epochs,
         s.wall_seconds,
@@ -177,19 +181,18 @@ pub fn demo(a: DemoArgs) -> Result<()> {
     let s = with_progress(|cb| run::run(&cfg, &a.out, cb))
         .with_context(|| format!("demo run in {}", a.out.display()))?;
     print_summary(&a.out, &s);
-    let an = waddington::landscape::io::analyze_and_write(
+    let (an, figures) = waddington::landscape::io::analyze_and_write_all(
         &a.out,
         &waddington::landscape::Options::default(),
         None,
+        true,
         true,
     )
     .with_context(|| format!("analysis of {}", a.out.display()))?;
     println!("{}", an.report());
     let dir = a.out.join("analysis");
     println!("analysis written to {}", dir.display());
-    for f in waddington::landscape::figures::write_figures(&an, &dir)
-        .with_context(|| format!("analysis figures in {}", dir.display()))?
-    {
+    for f in figures {
         println!("figure: {}", f.display());
     }
     Ok(())

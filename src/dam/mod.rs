@@ -7,4 +7,3 @@ pub mod model;
 pub mod run;
 pub mod tanh;
 pub mod train;
-pub mod trajectory;

@@ -7,7 +7,7 @@
 use super::{Umap, UmapParams, knn_label_agreement};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use ndarray::{Array2, Array3, ArrayD, Axis, Ix2, Ix3, s};
+use ndarray::{Array2, Array3, ArrayD, Ix2, Ix3, s};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -158,7 +158,7 @@ pub fn fit_to_dir(
     };
     let sp = out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::format(&sp, e.to_string()))?;
-    std::fs::write(&sp, text).map_err(|e| Error::io(&sp, e))?;
+    crate::atomic::write_bytes(&sp, text, crate::atomic::Durability::Atomic)?;
     Ok(summary)
 }
 
@@ -217,33 +217,6 @@ pub fn transform_array(
         }
         _ => Err(Error::shape(what, "N × D or E × K × D", &shape)),
     }
-}
-
-/// The memory frames 0, every, 2·every, … of a run folder's `trajectory.npz` (array `memories`,
-/// E×K×D): ⌊E/every⌋ frames, later ones dropped (spec §3.8).
-pub fn trajectory_frames(path: &Path, every: usize) -> Result<ArrayD<f64>> {
-    if every == 0 {
-        return Err(Error::invalid("--every", "must be at least 1"));
-    }
-    let mut npz = crate::npy::open_npz(path)?;
-    let m = crate::npy::npz_f64(&mut npz, path, "memories")?;
-    let what = format!("{} array `memories`", path.display());
-    if m.ndim() != 3 {
-        return Err(Error::shape(
-            what,
-            "E × K × 784 (epochs × memories × pixels)",
-            m.shape(),
-        ));
-    }
-    let frames = m.shape()[0] / every;
-    if frames == 0 {
-        return Err(Error::invalid(
-            what,
-            format!("{} saved epochs, fewer than --every {every}", m.shape()[0]),
-        ));
-    }
-    let idx: Vec<usize> = (0..frames).map(|f| f * every).collect();
-    Ok(m.select(Axis(0), &idx))
 }
 
 /// Where a transform writes: the path given, refusing to overwrite unless `force`.

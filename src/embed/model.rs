@@ -56,15 +56,13 @@ impl Umap {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let npz_path = dir.join(NPZ_NAME);
         let mut npz = crate::npy::create_npz(&npz_path)?;
-        let err = |e: ndarray_npy::WriteNpzError| Error::format(&npz_path, format!("writing failed: {e}"));
-        npz.add_array("data", &self.data.rows).map_err(err)?;
-        npz.add_array("embedding", &self.embedding).map_err(err)?;
-        npz.add_array("ab", &Array1::from(vec![self.a, self.b]))
-            .map_err(err)?;
+        npz.add_array("data", &self.data.rows)?;
+        npz.add_array("embedding", &self.embedding)?;
+        npz.add_array("ab", &Array1::from(vec![self.a, self.b]))?;
         if let Some(l) = &self.labels {
-            npz.add_array("labels", &crate::npy::indices(l)).map_err(err)?;
+            npz.add_array("labels", &crate::npy::indices(l))?;
         }
-        npz.finish().map_err(err)?;
+        npz.finish()?;
         let meta = ModelMeta {
             format_version: FORMAT_VERSION,
             crate_version: crate::VERSION.to_string(),
@@ -82,7 +80,7 @@ impl Umap {
         let json_path = dir.join(JSON_NAME);
         let text = serde_json::to_string_pretty(&meta)
             .map_err(|e| Error::format(&json_path, format!("serialising failed: {e}")))?;
-        std::fs::write(&json_path, text).map_err(|e| Error::io(&json_path, e))
+        crate::atomic::write_bytes(&json_path, text, crate::atomic::Durability::Atomic)
     }
 
     /// Read a model folder written by [`Umap::save`], checking shapes and parameters.

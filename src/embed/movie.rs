@@ -6,8 +6,9 @@
 use super::Umap;
 use super::io::transform_array;
 use crate::error::{Error, Result};
-use crate::plot::{self, ClassPoint, ScatterTrajectories, trajectory::RunTrajectory};
-use ndarray::{Array3, Axis, Ix3};
+use crate::plot::{self, ClassPoint, ScatterTrajectories};
+use crate::run_folder::Trajectory;
+use ndarray::{Array3, Ix3};
 use std::path::Path;
 
 /// Options of [`umap_movie`].
@@ -41,7 +42,7 @@ impl Default for MovieOptions {
 /// epoch of each of those frames.
 pub fn trajectory_positions(
     model: &Umap,
-    traj: &RunTrajectory,
+    traj: &mut Trajectory,
     every: usize,
     chunk_frames: usize,
     threads: usize,
@@ -58,10 +59,10 @@ pub fn trajectory_positions(
             ),
         ));
     }
-    let frames: Vec<usize> = (0..traj.epochs.len()).step_by(every).collect();
-    let epochs = frames.iter().map(|&f| traj.epochs[f]).collect();
-    let mems = traj.memories.select(Axis(0), &frames);
-    let what = format!("{} array `memories`", traj.path.display());
+    let frames: Vec<usize> = (0..traj.epochs().len()).step_by(every).collect();
+    let epochs = frames.iter().map(|&f| traj.epochs()[f] as i64).collect();
+    let mems = traj.memories_select(&frames)?;
+    let what = format!("{} array `memories`", traj.path().display());
     let pos = transform_array(model, mems.into_dyn(), &what, chunk_frames, threads)?
         .into_dimensionality::<Ix3>()
         .map_err(|e| Error::invalid(&what, e.to_string()))?;
@@ -104,10 +105,10 @@ pub fn base_scatter(model: &Umap, title: &str) -> ScatterTrajectories {
 /// Write the movie (`.gif`, or `.mp4` through ffmpeg) of `traj`'s memories moving through the
 /// fitted embedding: frame f shows the samples, every memory's trail (coloured by its final
 /// dominant label) and its position at saved epoch `epochs[f]`. Returns the number of frames.
-pub fn umap_movie(model: &Umap, traj: &RunTrajectory, path: &Path, opts: &MovieOptions) -> Result<usize> {
+pub fn umap_movie(model: &Umap, traj: &mut Trajectory, path: &Path, opts: &MovieOptions) -> Result<usize> {
     let (pos, epochs) = trajectory_positions(model, traj, opts.every, opts.chunk_frames, opts.threads)?;
-    let last = traj.labels_at(traj.epochs.len() - 1);
-    let classes = plot::trajectory::dominant_labels(last.view());
+    let last = traj.labels_at(traj.epochs().len() - 1);
+    let classes = crate::landscape::identity::dominant_labels(last.view());
     let base = base_scatter(
         model,
         &format!("memories in UMAP, {} samples fitted", model.embedding.nrows()),

@@ -10,6 +10,15 @@ pub fn dominant_labels(labels: ArrayView2<f64>) -> Vec<usize> {
     labels.rows().into_iter().map(model::argmax).collect()
 }
 
+/// Memory indices sorted by dominant label argmax_c ℓ_{A,c} (stable: ties keep index order),
+/// the order of the reference movies and memory grids (spec §3.9, §4.3).
+pub fn order_by_dominant_label(labels: ArrayView2<f64>) -> Vec<usize> {
+    let dom = dominant_labels(labels);
+    let mut idx: Vec<usize> = (0..labels.nrows()).collect();
+    idx.sort_by_key(|&a| dom[a]);
+    idx
+}
+
 /// Number of labels of every memory at or above `threshold` (thresholded membership, spec §3.9:
 /// 0.99 for the Fig. 1 selection; in the feature regime a memory can hold several).
 pub fn memberships(labels: ArrayView2<f64>, threshold: f64) -> Vec<usize> {

@@ -7,241 +7,46 @@
 //! outputs.
 
 use super::{Analysis, Analyzer, Options, Recognizer};
-use crate::config::RunConfig;
 use crate::error::{Error, Result};
-use crate::npy;
-use ndarray::{Array1, Array2, Array3, Axis, Ix3};
-use ndarray_npy::NpzWriter;
+use crate::npy::{self, NpzFile};
+use crate::run_folder::RunFolder;
+use ndarray::{Array1, Array2};
 use serde::Serialize;
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// The header of a `.npy` array: shape and whether it is little-endian float64 in C order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NpyHeader {
-    /// The array shape.
-    pub shape: Vec<usize>,
-}
-
-/// Parse a `.npy` header from `r` (positioned at the magic string), leaving `r` at the data.
-/// Only little-endian float64 (`<f8`) in C order is accepted.
-pub fn read_npy_header(r: &mut impl Read, what: &Path) -> Result<NpyHeader> {
-    let bad = |m: &str| Error::format(what, m.to_string());
-    let mut magic = [0u8; 8];
-    r.read_exact(&mut magic).map_err(|e| Error::io(what, e))?;
-    if &magic[..6] != b"\x93NUMPY" {
-        return Err(bad("not a .npy array (bad magic)"));
-    }
-    let len = if magic[6] == 1 {
-        let mut b = [0u8; 2];
-        r.read_exact(&mut b).map_err(|e| Error::io(what, e))?;
-        u16::from_le_bytes(b) as usize
-    } else {
-        let mut b = [0u8; 4];
-        r.read_exact(&mut b).map_err(|e| Error::io(what, e))?;
-        u32::from_le_bytes(b) as usize
-    };
-    let mut h = vec![0u8; len];
-    r.read_exact(&mut h).map_err(|e| Error::io(what, e))?;
-    let h = String::from_utf8_lossy(&h);
-    let descr_ok = h.contains("'descr': '<f8'") || h.contains("\"descr\": \"<f8\"");
-    if !descr_ok {
-        return Err(bad(&format!(
-            "expected little-endian float64 ('<f8'), header is {h}"
-        )));
-    }
-    if h.contains("'fortran_order': True") {
-        return Err(bad("Fortran-ordered arrays are not supported; expected C order"));
-    }
-    let start = h
-        .find("'shape': (")
-        .ok_or_else(|| bad("no shape in the .npy header"))?
-        + 10;
-    let end = start
-        + h[start..]
-            .find(')')
-            .ok_or_else(|| bad("malformed shape in the .npy header"))?;
-    let shape = h[start..end]
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<usize>()
-                .map_err(|_| bad(&format!("malformed shape entry `{s}`")))
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    Ok(NpyHeader { shape })
-}
-
-fn open_member(path: &Path, name: &str) -> Result<(zip::ZipArchive<BufReader<File>>, String)> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let archive = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| Error::format(path, format!("not an .npz archive: {e}")))?;
-    let entry = [format!("{name}.npy"), name.to_string()]
-        .into_iter()
-        .find(|n| archive.index_for_name(n).is_some())
-        .ok_or_else(|| Error::format(path, format!("array `{name}` is missing")))?;
-    Ok((archive, entry))
-}
-
-/// Stream the E×K×D float64 member `name` of the `.npz` archive at `path` in chunks of up to
-/// `chunk` frames: `f(first_frame, frames)` is called with F×K×D arrays in order. Works for
-/// stored and deflated members; only one chunk is in memory at a time. Returns (E, K, D).
-pub fn stream_frames(
-    path: &Path,
-    name: &str,
-    chunk: usize,
-    mut f: impl FnMut(usize, Array3<f64>) -> Result<()>,
-) -> Result<(usize, usize, usize)> {
-    let (mut archive, entry) = open_member(path, name)?;
-    let what = path.join(&entry);
-    let mut r = archive
-        .by_name(&entry)
-        .map_err(|e| Error::format(path, format!("array `{name}`: {e}")))?;
-    let header = read_npy_header(&mut r, &what)?;
-    let [e, k, d] = header.shape[..] else {
-        return Err(Error::shape(
-            format!("`{name}` in {}", path.display()),
-            "(E, K, D)",
-            &header.shape,
-        ));
-    };
-    let chunk = chunk.max(1);
-    let mut bytes = vec![0u8; chunk * k * d * 8];
-    let mut start = 0;
-    while start < e {
-        let n = chunk.min(e - start);
-        let buf = &mut bytes[..n * k * d * 8];
-        r.read_exact(buf)
-            .map_err(|err| Error::format(&what, format!("truncated array (frame {start} of {e}): {err}")))?;
-        let data: Vec<f64> = buf
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect();
-        let a =
-            Array3::from_shape_vec((n, k, d), data).map_err(|err| Error::format(&what, err.to_string()))?;
-        npy::check_finite(
-            &a,
-            &format!("{name} ({}), frames {start}..{}", what.display(), start + n),
-        )?;
-        f(start, a)?;
-        start += n;
-    }
-    Ok((e, k, d))
-}
-
-/// The shape of the `.npy` member `name` of an `.npz` archive (reads only its header).
-pub fn member_shape(path: &Path, name: &str) -> Result<Vec<usize>> {
-    let (mut archive, entry) = open_member(path, name)?;
-    let mut r = archive
-        .by_name(&entry)
-        .map_err(|e| Error::format(path, format!("array `{name}`: {e}")))?;
-    Ok(read_npy_header(&mut r, &path.join(&entry))?.shape)
-}
-
-/// The pieces of a run folder the analysis needs.
-#[derive(Debug, Clone)]
-pub struct RunFolder {
-    /// The folder.
-    pub dir: PathBuf,
-    /// Its resolved config.
-    pub config: RunConfig,
-    /// Training samples (P×D).
-    pub samples: Array2<f64>,
-    /// Class of every sample.
-    pub digits: Vec<usize>,
-    /// Recorded epochs (E).
-    pub epochs: Vec<usize>,
-    /// Labels (E×K×10).
-    pub labels: Array3<f64>,
-}
-
-impl RunFolder {
-    /// Read `config.toml`, `samples.npy`, `targets.npy` and the small arrays of `trajectory.npz`.
-    pub fn open(dir: &Path) -> Result<Self> {
-        let config = RunConfig::from_file(&dir.join("config.toml"))?;
-        let samples = npy::read_matrix(&dir.join("samples.npy"), "training samples")?;
-        let targets = npy::read_matrix(&dir.join("targets.npy"), "targets")?;
-        if targets.nrows() != samples.nrows() || targets.ncols() != crate::data::CLASSES {
-            return Err(Error::shape(
-                format!("targets ({})", dir.join("targets.npy").display()),
-                format!(
-                    "({}, {}) (one ±1 row per sample)",
-                    samples.nrows(),
-                    crate::data::CLASSES
-                ),
-                targets.shape(),
-            ));
-        }
-        let digits = crate::data::digits_from_targets(&targets);
-        let tpath = dir.join("trajectory.npz");
-        let mut npz = npy::open_npz(&tpath)?;
-        let epochs: Vec<usize> = npy::npz_int(&mut npz, &tpath, "epochs")?
-            .iter()
-            .map(|&e| {
-                usize::try_from(e).map_err(|_| {
-                    Error::invalid("epochs", format!("negative epoch {e} in {}", tpath.display()))
-                })
-            })
-            .collect::<Result<_>>()?;
-        let labels = npy::npz_f64(&mut npz, &tpath, "labels")?
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| Error::format(&tpath, format!("`labels` must be (E, K, 10): {e}")))?;
-        if labels.dim().0 != epochs.len() || labels.dim().2 != crate::data::CLASSES {
-            return Err(Error::shape(
-                format!("labels ({})", tpath.display()),
-                format!("({}, K, {})", epochs.len(), crate::data::CLASSES),
-                labels.shape(),
-            ));
-        }
-        Ok(RunFolder {
-            dir: dir.to_path_buf(),
-            config,
-            samples,
-            digits,
-            epochs,
-            labels,
-        })
-    }
-
-    /// The recognizer of this run's model.
-    pub fn recognizer(&self) -> Recognizer {
-        Recognizer {
-            form: self.config.model.form,
-            params: self.config.params(),
-        }
-    }
-}
-
-/// Analyse a run folder (memories streamed in chunks of `options.chunk` frames).
+/// Analyse a run folder (memories streamed in chunks of `options.chunk` frames, so memory use is
+/// bounded by the chunk size plus the outputs).
 pub fn analyze_run_dir(dir: &Path, options: &Options) -> Result<Analysis> {
     let run = RunFolder::open(dir)?;
-    let tpath = dir.join("trajectory.npz");
-    let shape = member_shape(&tpath, "memories")?;
-    let (k, d) = (run.labels.dim().1, run.samples.ncols());
-    if shape != [run.epochs.len(), k, d] {
+    let set = run.training_set()?;
+    let mut traj = run.trajectory()?;
+    let (_, k, d) = traj.memories_shape();
+    if d != set.samples.ncols() || traj.labels().dim().2 != crate::data::CLASSES {
         return Err(Error::shape(
-            format!("memories ({})", tpath.display()),
+            format!("memories and labels ({})", traj.path().display()),
             format!(
-                "({}, {k}, {d}) matching `epochs`, `labels` and samples.npy",
-                run.epochs.len()
+                "(E, K, {}) memories matching samples.npy and (E, K, {}) labels",
+                set.samples.ncols(),
+                crate::data::CLASSES
             ),
-            &shape,
+            &[traj.epochs().len(), k, d],
         ));
     }
-    let tol = options.tolerance.resolve(run.config.train.rate);
+    let cfg = run.config();
+    let tol = options.tolerance.resolve(cfg.train.rate);
+    let recognizer = Recognizer {
+        form: cfg.model.form,
+        params: cfg.params(),
+    };
     let mut an = Analyzer::new(
-        run.samples.view(),
-        &run.digits,
-        Some(run.recognizer()),
+        set.samples.view(),
+        &set.digits,
+        Some(recognizer),
         tol,
         options.clone(),
     )?;
-    stream_frames(&tpath, "memories", options.chunk, |start, chunk| {
-        let f = chunk.len_of(Axis(0));
-        let labels = run.labels.slice(ndarray::s![start..start + f, .., ..]);
-        an.push_chunk(&run.epochs[start..start + f], chunk.view(), labels)
+    traj.stream(options.chunk, |epochs, chunk, labels| {
+        an.push_chunk(epochs, chunk.view(), labels)
     })?;
     an.finish()
 }
@@ -365,12 +170,7 @@ fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
     v.iter().map(|x| x.map_or(-1, |e| e as i64)).collect()
 }
 
-fn add<S, D>(
-    w: &mut NpzWriter<std::io::BufWriter<File>>,
-    path: &Path,
-    name: &str,
-    a: &ndarray::ArrayBase<S, D>,
-) -> Result<()>
+fn add<S, D>(w: &mut NpzFile, path: &Path, name: &str, a: &ndarray::ArrayBase<S, D>) -> Result<()>
 where
     S: ndarray::Data,
     S::Elem: ndarray_npy::WritableElement,
@@ -383,6 +183,13 @@ where
 /// Write `summary.json`, `landscape.npz`, `tree.json`, `tree.nwk`, `tree.csv` into `out`
 /// (created if needed). Refuses to overwrite an existing `summary.json` unless `overwrite`.
 pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
+    write_outputs(a, out, overwrite, false).map(|_| ())
+}
+
+/// [`write_analysis`], with the figures of [`super::figures::write_figures`] when `figures`.
+/// Every file is written whole or not at all and `summary.json` last, so an interrupted call
+/// leaves no `summary.json` and the same command completes the folder. Returns the figures.
+pub fn write_outputs(a: &Analysis, out: &Path, overwrite: bool, figures: bool) -> Result<Vec<PathBuf>> {
     let summary_path = out.join("summary.json");
     if summary_path.exists() && !overwrite {
         return Err(Error::Exists {
@@ -441,19 +248,23 @@ pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
         a.tree.nodes[i].fate[c]
     });
     add(&mut w, &npz_path, "node_fate", &fates)?;
-    w.finish()
-        .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
+    w.finish()?;
     let write_text = |name: &str, text: String| -> Result<()> {
         let p = out.join(name);
-        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+        crate::atomic::write_bytes(&p, text, crate::atomic::Durability::Atomic)
     };
     let json = |v: &dyn erased::Json| v.to_json();
     write_text("tree.json", json(&a.tree))?;
     write_text("tree.nwk", a.tree.newick())?;
     write_text("tree.csv", a.tree.dendrogram_csv())?;
     write_text("report.txt", a.report())?;
+    let written = if figures {
+        super::figures::write_figures(a, out)?
+    } else {
+        Vec::new()
+    };
     write_text("summary.json", json(&a.summary()))?;
-    Ok(())
+    Ok(written)
 }
 
 mod erased {
@@ -475,6 +286,17 @@ pub fn analyze_and_write(
     out: Option<&Path>,
     overwrite: bool,
 ) -> Result<Analysis> {
+    analyze_and_write_all(dir, options, out, overwrite, false).map(|(a, _)| a)
+}
+
+/// [`analyze_and_write`] with the analysis figures when `figures`; returns them too.
+pub fn analyze_and_write_all(
+    dir: &Path,
+    options: &Options,
+    out: Option<&Path>,
+    overwrite: bool,
+    figures: bool,
+) -> Result<(Analysis, Vec<PathBuf>)> {
     let out = out.map_or_else(|| dir.join("analysis"), Path::to_path_buf);
     if out.join("summary.json").exists() && !overwrite {
         return Err(Error::Exists {
@@ -483,8 +305,8 @@ pub fn analyze_and_write(
         });
     }
     let a = analyze_run_dir(dir, options)?;
-    write_analysis(&a, &out, overwrite)?;
-    Ok(a)
+    let figs = write_outputs(&a, &out, overwrite, figures)?;
+    Ok((a, figs))
 }
 
 /// Analyse several run folders (each written to its own `analysis/`), then write the ensemble
@@ -523,7 +345,7 @@ pub fn analyze_ensemble(
     w.finish()
         .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
     let text = serde_json::to_string_pretty(&ens).map_err(|e| Error::format(&json_path, e.to_string()))?;
-    std::fs::write(&json_path, text).map_err(|e| Error::io(&json_path, e))?;
+    crate::atomic::write_bytes(&json_path, text, crate::atomic::Durability::Atomic)?;
     Ok(ens)
 }
 

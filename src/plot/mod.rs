@@ -34,7 +34,6 @@ pub mod movie;
 pub mod phase;
 pub mod scatter;
 pub mod style;
-pub mod trajectory;
 
 pub use bifurcation::{BifurcationDiagram, Branch};
 pub use contour::{ContourPlot, contour_segments};
@@ -170,7 +169,7 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, bytes, crate::atomic::Durability::Atomic)
 }
 
 /// Fail with a message naming `what` unless every value is finite.

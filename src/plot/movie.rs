@@ -299,7 +299,7 @@ pub fn write_movie<F: Figure>(path: &Path, n: usize, fps: u32, frame: impl Fn(us
 
 /// A movie of memory grids over epochs: frame f shows `memories[f]` (K×D, D = 28²) as a grid with
 /// `cols` columns (bwr on [−1, 1]) titled "epoch `epochs[f]`"; `order` permutes the memories
-/// (e.g. [`super::trajectory::order_by_dominant_label`] of the final labels).
+/// (e.g. `landscape::identity::order_by_dominant_label` of the final labels).
 pub fn memory_grid_movie(
     path: &Path,
     epochs: &[i64],

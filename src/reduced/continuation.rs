@@ -1057,7 +1057,6 @@ pub fn write_fold_curves(
         &serde_json::json!({"system": sys, "curves": curves, "cusps": folds.cusps}),
     )?;
     let path = dir.join("fold_curves.npz");
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let shape = |x: ndarray::ShapeError| Error::format(&path, x.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
     let pts: Vec<f64> = curves
@@ -1078,12 +1077,11 @@ pub fn write_fold_curves(
         .flat_map(|c| [c.n, c.temperature, c.alpha, c.beta, c.ell, c.s])
         .collect();
     let cusps = ndarray::Array2::from_shape_vec((folds.cusps.len(), 6), cusps).map_err(shape)?;
-    npz.add_array("points", &pts).map_err(e)?;
-    npz.add_array("curve", &ndarray::Array1::from(idx)).map_err(e)?;
-    npz.add_array("quadratic", &ndarray::Array1::from(quad))
-        .map_err(e)?;
-    npz.add_array("cusps", &cusps).map_err(e)?;
-    npz.finish().map_err(e)?;
+    npz.add_array("points", &pts)?;
+    npz.add_array("curve", &ndarray::Array1::from(idx))?;
+    npz.add_array("quadratic", &ndarray::Array1::from(quad))?;
+    npz.add_array("cusps", &cusps)?;
+    npz.finish()?;
     Ok(vec![json, path])
 }
 

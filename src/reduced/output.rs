@@ -24,11 +24,7 @@ pub fn prepare(dir: &Path, files: &[&str], force: bool) -> Result<()> {
 /// Write a serialisable value as pretty JSON.
 pub fn write_json<T: serde::Serialize>(path: &Path, v: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|e| Error::format(path, e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
-}
-
-fn npz_err(path: &Path) -> impl Fn(ndarray_npy::WriteNpzError) -> Error + '_ {
-    move |e| Error::format(path, e.to_string())
+    crate::atomic::write_bytes(path, text, crate::atomic::Durability::Atomic)
 }
 
 /// Columns of a list of fixed points: (n, T, s, α, β, ℓ, label code, stability code, eigenvalues).
@@ -78,24 +74,18 @@ fn columns<'a>(fps: impl Iterator<Item = &'a FixedPoint>) -> Columns {
     c
 }
 
-fn write_columns<W: std::io::Write + std::io::Seek>(
-    npz: &mut ndarray_npy::NpzWriter<W>,
-    path: &Path,
-    c: Columns,
-) -> Result<()> {
+fn write_columns(npz: &mut crate::npy::NpzFile, path: &Path, c: Columns) -> Result<()> {
     let p = c.n.len();
-    let e = npz_err(path);
-    npz.add_array("n", &Array1::from(c.n)).map_err(&e)?;
-    npz.add_array("temperature", &Array1::from(c.t)).map_err(&e)?;
-    npz.add_array("s", &Array1::from(c.s)).map_err(&e)?;
-    npz.add_array("alpha", &Array1::from(c.alpha)).map_err(&e)?;
-    npz.add_array("beta", &Array1::from(c.beta)).map_err(&e)?;
-    npz.add_array("ell", &Array1::from(c.ell)).map_err(&e)?;
-    npz.add_array("label_state", &Array1::from(c.label)).map_err(&e)?;
-    npz.add_array("stability", &Array1::from(c.stability))
-        .map_err(&e)?;
+    npz.add_array("n", &Array1::from(c.n))?;
+    npz.add_array("temperature", &Array1::from(c.t))?;
+    npz.add_array("s", &Array1::from(c.s))?;
+    npz.add_array("alpha", &Array1::from(c.alpha))?;
+    npz.add_array("beta", &Array1::from(c.beta))?;
+    npz.add_array("ell", &Array1::from(c.ell))?;
+    npz.add_array("label_state", &Array1::from(c.label))?;
+    npz.add_array("stability", &Array1::from(c.stability))?;
     let eig = Array2::from_shape_vec((p, 4), c.eig).map_err(|e| Error::format(path, e.to_string()))?;
-    npz.add_array("eigenvalues", &eig).map_err(&e)?;
+    npz.add_array("eigenvalues", &eig)?;
     Ok(())
 }
 
@@ -114,8 +104,7 @@ pub fn write_diagram(dir: &Path, d: &Diagram, timing_s: f64) -> Result<Vec<PathB
         .enumerate()
         .flat_map(|(i, b)| std::iter::repeat_n(i as i64, b.points.len()))
         .collect();
-    npz.add_array("branch", &Array1::from(branch))
-        .map_err(npz_err(&path))?;
+    npz.add_array("branch", &Array1::from(branch))?;
     write_columns(
         &mut npz,
         &path,
@@ -128,8 +117,8 @@ pub fn write_diagram(dir: &Path, d: &Diagram, timing_s: f64) -> Result<Vec<PathB
         .collect();
     let folds =
         Array2::from_shape_vec((d.folds.len(), 4), folds).map_err(|e| Error::format(&path, e.to_string()))?;
-    npz.add_array("folds", &folds).map_err(npz_err(&path))?;
-    npz.finish().map_err(npz_err(&path))?;
+    npz.add_array("folds", &folds)?;
+    npz.finish()?;
     Ok(vec![json, path])
 }
 
@@ -140,7 +129,7 @@ pub fn write_fixed_points(dir: &Path, fps: &[FixedPoint]) -> Result<Vec<PathBuf>
     let path = dir.join("fixed_points.npz");
     let mut npz = crate::npy::create_npz(&path)?;
     write_columns(&mut npz, &path, columns(fps.iter()))?;
-    npz.finish().map_err(npz_err(&path))?;
+    npz.finish()?;
     Ok(vec![json, path])
 }
 
@@ -177,21 +166,15 @@ pub fn write_nullclines(
         }
         let rows = piece.len();
         let pts = Array2::from_shape_vec((rows, 4), pts).map_err(|e| Error::format(&path, e.to_string()))?;
-        npz.add_array(format!("{name}_points"), &pts)
-            .map_err(npz_err(&path))?;
-        npz.add_array(format!("{name}_piece"), &Array1::from(piece))
-            .map_err(npz_err(&path))?;
-        npz.add_array(format!("{name}_outward"), &Array1::from(out))
-            .map_err(npz_err(&path))?;
+        npz.add_array(format!("{name}_points"), &pts)?;
+        npz.add_array(format!("{name}_piece"), &Array1::from(piece))?;
+        npz.add_array(format!("{name}_outward"), &Array1::from(out))?;
     }
-    npz.add_array("field_alpha", &Array1::from(alphas.to_vec()))
-        .map_err(npz_err(&path))?;
-    npz.add_array("field_ell", &Array1::from(ells.to_vec()))
-        .map_err(npz_err(&path))?;
-    npz.add_array("alpha_dot", &field.0).map_err(npz_err(&path))?;
-    npz.add_array("ell_dot", &field.1).map_err(npz_err(&path))?;
-    npz.add_array("outward", &field.2.mapv(|b| b as i64))
-        .map_err(npz_err(&path))?;
-    npz.finish().map_err(npz_err(&path))?;
+    npz.add_array("field_alpha", &Array1::from(alphas.to_vec()))?;
+    npz.add_array("field_ell", &Array1::from(ells.to_vec()))?;
+    npz.add_array("alpha_dot", &field.0)?;
+    npz.add_array("ell_dot", &field.1)?;
+    npz.add_array("outward", &field.2.mapv(|b| b as i64))?;
+    npz.finish()?;
     Ok(vec![json, path])
 }

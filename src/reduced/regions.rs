@@ -68,7 +68,6 @@ pub fn write_regions(
     sys: &TwoMemory,
     r: &Regions,
 ) -> crate::error::Result<Vec<std::path::PathBuf>> {
-    use crate::error::Error;
     let json = dir.join("regions.json");
     let rows = |a: &Array2<i64>| a.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>();
     super::output::write_json(
@@ -82,14 +81,11 @@ pub fn write_regions(
         }),
     )?;
     let path = dir.join("regions.npz");
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
-    npz.add_array("n", &ndarray::Array1::from(r.n.clone()))
-        .map_err(e)?;
-    npz.add_array("temperature", &ndarray::Array1::from(r.temperature.clone()))
-        .map_err(e)?;
-    npz.add_array("stable_count", &r.stable_count).map_err(e)?;
-    npz.add_array("total_count", &r.total_count).map_err(e)?;
-    npz.finish().map_err(e)?;
+    npz.add_array("n", &ndarray::Array1::from(r.n.clone()))?;
+    npz.add_array("temperature", &ndarray::Array1::from(r.temperature.clone()))?;
+    npz.add_array("stable_count", &r.stable_count)?;
+    npz.add_array("total_count", &r.total_count)?;
+    npz.finish()?;
     Ok(vec![json, path])
 }

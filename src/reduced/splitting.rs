@@ -213,12 +213,11 @@ pub fn write(dir: &Path, r: &Splitting) -> Result<Vec<PathBuf>> {
     let json = dir.join("splitting.json");
     write_json(&json, r)?;
     let path = dir.join("splitting.npz");
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
-    npz.add_array("grid", &Array1::from(r.grid.clone())).map_err(e)?;
-    npz.add_array("dl_dot", &r.dl_dot).map_err(e)?;
-    npz.add_array("da_dot", &r.da_dot).map_err(e)?;
-    npz.add_array("trajectory", &r.trajectory).map_err(e)?;
-    npz.finish().map_err(e)?;
+    npz.add_array("grid", &Array1::from(r.grid.clone()))?;
+    npz.add_array("dl_dot", &r.dl_dot)?;
+    npz.add_array("da_dot", &r.da_dot)?;
+    npz.add_array("trajectory", &r.trajectory)?;
+    npz.finish()?;
     Ok(vec![json, path])
 }

@@ -151,22 +151,18 @@ pub fn write(dir: &Path, r: &Transition) -> Result<Vec<PathBuf>> {
     let json = dir.join("transition.json");
     write_json(&json, r)?;
     let path = dir.join("transition.npz");
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut npz = crate::npy::create_npz(&path)?;
-    npz.add_array("n", &Array1::from(r.n.clone())).map_err(e)?;
-    npz.add_array("temperature", &Array1::from(r.temperature.clone()))
-        .map_err(e)?;
-    npz.add_array("line_a", &Array1::from(r.line_a.clone()))
-        .map_err(e)?;
-    npz.add_array("line_b", &Array1::from(r.line_b.clone()))
-        .map_err(e)?;
+    npz.add_array("n", &Array1::from(r.n.clone()))?;
+    npz.add_array("temperature", &Array1::from(r.temperature.clone()))?;
+    npz.add_array("line_a", &Array1::from(r.line_a.clone()))?;
+    npz.add_array("line_b", &Array1::from(r.line_b.clone()))?;
     if let Some((c, l)) = &r.intra {
-        npz.add_array("intra_coef", c).map_err(e)?;
-        npz.add_array("intra_label", l).map_err(e)?;
+        npz.add_array("intra_coef", c)?;
+        npz.add_array("intra_label", l)?;
     }
     if let Some(c) = &r.inter {
-        npz.add_array("inter_coef", c).map_err(e)?;
+        npz.add_array("inter_coef", c)?;
     }
-    npz.finish().map_err(e)?;
+    npz.finish()?;
     Ok(vec![json, path])
 }

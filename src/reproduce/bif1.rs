@@ -283,17 +283,16 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     files.push(path);
     // Arrays.
     let npz = ctx.path("bif1-runs.npz");
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&npz, e.to_string());
     let mut w = crate::npy::create_npz(&npz)?;
-    w.add_array("t", &Array1::from(main.t.clone())).map_err(e)?;
-    w.add_array("theta", &main.theta).map_err(e)?;
+    w.add_array("t", &Array1::from(main.t.clone()))?;
+    w.add_array("theta", &main.theta)?;
     for (beta, r) in &reduced {
-        w.add_array(format!("m_reduced_beta{beta}"), &r.m).map_err(e)?;
+        w.add_array(format!("m_reduced_beta{beta}"), &r.m)?;
     }
     for ((n, beta), r) in &full {
-        w.add_array(format!("m_full_n{n}_beta{beta}"), &r.m).map_err(e)?;
+        w.add_array(format!("m_full_n{n}_beta{beta}"), &r.m)?;
     }
-    w.finish().map_err(e)?;
+    w.finish()?;
     files.push(npz);
     ctx.finish(report, files)
 }

@@ -94,7 +94,9 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     for &n in &p.ns {
         let run_dir = ctx.point_dir(&dir, &g, dam_figs::find_point(&g, n, TEMPERATURE)?);
         let analysis = landscape::analyze_run_dir(&run_dir, &landscape::Options::default())?;
-        let (epochs, memories, _) = crate::dam::run::read_trajectory(&run_dir)?;
+        let mut traj = crate::run_folder::Trajectory::open(&run_dir)?;
+        let epochs = traj.epochs().to_vec();
+        let memories = traj.memories()?;
         let (e, k, d) = memories.dim();
         let flat = memories
             .view()
@@ -279,7 +281,8 @@ fn movie(ctx: &Context, r: &RunResult) -> Result<PathBuf> {
     let step = r.epochs.len().div_ceil(ctx.scale().pick(40, 180)).max(1);
     let sel: Vec<usize> = (0..r.epochs.len()).step_by(step).collect();
     let last = r.analysis.labels.len_of(Axis(0)) - 1;
-    let order = plot::trajectory::order_by_dominant_label(r.analysis.labels.index_axis(Axis(0), last));
+    let order =
+        crate::landscape::identity::order_by_dominant_label(r.analysis.labels.index_axis(Axis(0), last));
     let path = ctx.path(&format!("fig3-movie-n{}.gif", r.n));
     plot::movie::write_movie(&path, sel.len(), 8, |i| {
         let f = sel[i];

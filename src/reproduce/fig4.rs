@@ -12,7 +12,6 @@
 use super::split_figs;
 
 use super::{Context, Outcome, Report, Scale};
-use crate::dam::run;
 use crate::data::{self, Dataset};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
@@ -573,7 +572,9 @@ fn panels(
         &format!("{title}: split tree (clades ≥ 3 memories)"),
     ))?);
     // UMAP panels.
-    let (epochs, mem, _) = run::read_trajectory(pdir)?;
+    let mut traj = crate::run_folder::Trajectory::open(pdir)?;
+    let epochs = traj.epochs().to_vec();
+    let mem = traj.memories()?;
     let start = frames[0];
     let trail_idx: Vec<usize> = (0..epochs.len())
         .filter(|&t| {

@@ -370,30 +370,26 @@ fn bifurcation_figure(
         .flat_map(|(i, b)| b.points.iter().map(move |f| (i, f)))
         .collect();
     let col = |g: &dyn Fn(&FixedPoint) -> f64| Array1::from_iter(pts.iter().map(|(_, f)| g(f)));
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&npz, e.to_string());
     let mut w = crate::npy::create_npz(&npz)?;
-    w.add_array("branch", &Array1::from_iter(pts.iter().map(|(i, _)| *i as i64)))
-        .map_err(e)?;
-    w.add_array("n", &col(&|f| f.n)).map_err(e)?;
-    w.add_array("alpha", &col(&|f| f.alpha)).map_err(e)?;
-    w.add_array("beta", &col(&|f| f.beta)).map_err(e)?;
-    w.add_array("ell", &col(&|f| f.ell)).map_err(e)?;
+    w.add_array("branch", &Array1::from_iter(pts.iter().map(|(i, _)| *i as i64)))?;
+    w.add_array("n", &col(&|f| f.n))?;
+    w.add_array("alpha", &col(&|f| f.alpha))?;
+    w.add_array("beta", &col(&|f| f.beta))?;
+    w.add_array("ell", &col(&|f| f.ell))?;
     w.add_array(
         "stability",
         &Array1::from_iter(pts.iter().map(|(_, f)| f.stability.code())),
-    )
-    .map_err(e)?;
+    )?;
     let folds = Array2::from_shape_fn((diagram.folds.len(), 4), |(i, j)| {
         let f = &diagram.folds[i];
         [f.n, f.alpha, f.beta, f.ell][j]
     });
-    w.add_array("folds", &folds).map_err(e)?;
-    w.add_array("validation_n", &Array1::from(v.n.clone()))
-        .map_err(e)?;
+    w.add_array("folds", &folds)?;
+    w.add_array("validation_n", &Array1::from(v.n.clone()))?;
     let ends = |x: &[[f64; 2]]| Array2::from_shape_fn((x.len(), 2), |(i, j)| x[i][j]);
-    w.add_array("validation_from_4", &ends(&v.from_b)).map_err(e)?;
-    w.add_array("validation_from_1", &ends(&v.from_a)).map_err(e)?;
-    w.finish().map_err(e)?;
+    w.add_array("validation_from_4", &ends(&v.from_b))?;
+    w.add_array("validation_from_1", &ends(&v.from_a))?;
+    w.finish()?;
     Ok(vec![path, npz])
 }
 
@@ -678,13 +674,11 @@ fn dynamics_checks(report: &mut Report, sys: &TwoMemory, run: &PairRun, n: f64, 
 
 fn save_run(ctx: &Context, name: &str, run: &PairRun) -> Result<PathBuf> {
     let path = ctx.path(name);
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&path, e.to_string());
     let mut w = crate::npy::create_npz(&path)?;
-    w.add_array("epochs", &Array1::from_iter(run.epochs.iter().map(|&x| x as i64)))
-        .map_err(e)?;
-    w.add_array("alpha", &run.alpha).map_err(e)?;
-    w.add_array("beta", &run.beta).map_err(e)?;
-    w.add_array("ell", &run.ell).map_err(e)?;
+    w.add_array("epochs", &Array1::from_iter(run.epochs.iter().map(|&x| x as i64)))?;
+    w.add_array("alpha", &run.alpha)?;
+    w.add_array("beta", &run.beta)?;
+    w.add_array("ell", &run.ell)?;
     if let Some((_, m0)) = run.snapshots.first() {
         let mut snaps = Array3::zeros((run.snapshots.len(), m0.nrows(), m0.ncols()));
         for (i, (_, m)) in run.snapshots.iter().enumerate() {
@@ -693,11 +687,10 @@ fn save_run(ctx: &Context, name: &str, run: &PairRun) -> Result<PathBuf> {
         w.add_array(
             "snapshot_epochs",
             &Array1::from_iter(run.snapshots.iter().map(|s| s.0 as i64)),
-        )
-        .map_err(e)?;
-        w.add_array("snapshots", &snaps).map_err(e)?;
+        )?;
+        w.add_array("snapshots", &snaps)?;
     }
-    w.finish().map_err(e)?;
+    w.finish()?;
     Ok(path)
 }
 

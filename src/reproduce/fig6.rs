@@ -190,27 +190,24 @@ fn grid(ctx: &Context, p: &Protocol, intra: &Pair, inter: &Pair) -> Result<(Grid
     if std::fs::read_to_string(&json).ok().as_deref() == Some(key.as_str())
         && let Ok(mut z) = crate::npy::open_npz(&npz)
     {
-        let e = |e: ndarray_npy::ReadNpzError| Error::format(&npz, e.to_string());
         let g = Grid {
-            intra: z.by_name("intra_coef.npy").map_err(e)?,
-            inter: z.by_name("inter_coef.npy").map_err(e)?,
-            intra_images: z.by_name("intra_memory.npy").map_err(e)?,
-            inter_images: z.by_name("inter_memory0.npy").map_err(e)?,
+            intra: z.f64_as("intra_coef")?,
+            inter: z.f64_as("inter_coef")?,
+            intra_images: z.f64_as("intra_memory")?,
+            inter_images: z.f64_as("inter_memory0")?,
         };
         return Ok((g, true));
     }
     let g = simulate(intra, inter, p, ctx.opts.seed, ctx.opts.jobs)?;
-    let e = |e: ndarray_npy::WriteNpzError| Error::format(&npz, e.to_string());
     let mut w = crate::npy::create_npz(&npz)?;
-    w.add_array("n", &Array1::from(p.n.clone())).map_err(e)?;
-    w.add_array("temperature", &Array1::from(p.temperature.clone()))
-        .map_err(e)?;
-    w.add_array("intra_coef", &g.intra).map_err(e)?;
-    w.add_array("inter_coef", &g.inter).map_err(e)?;
-    w.add_array("intra_memory", &g.intra_images).map_err(e)?;
-    w.add_array("inter_memory0", &g.inter_images).map_err(e)?;
-    w.finish().map_err(e)?;
-    std::fs::write(&json, key).map_err(|e| Error::io(&json, e))?;
+    w.add_array("n", &Array1::from(p.n.clone()))?;
+    w.add_array("temperature", &Array1::from(p.temperature.clone()))?;
+    w.add_array("intra_coef", &g.intra)?;
+    w.add_array("inter_coef", &g.inter)?;
+    w.add_array("intra_memory", &g.intra_images)?;
+    w.add_array("inter_memory0", &g.inter_images)?;
+    w.finish()?;
+    crate::atomic::write_bytes(&json, key, crate::atomic::Durability::Atomic)?;
     Ok((g, false))
 }
 

@@ -241,13 +241,12 @@ pub fn cached_saddles(ctx: &Context, p: &Protocol, set: &TrainingSet) -> Result<
     let sad = saddles(p, set, ctx.opts.jobs)?;
     let m = Array2::from_shape_fn((sad.len(), 784), |(i, j)| sad[i].memory[j]);
     let l = Array2::from_shape_fn((sad.len(), CLASSES), |(i, j)| sad[i].labels[j]);
-    let werr = |e: ndarray_npy::WriteNpzError| Error::io(&path, std::io::Error::other(e.to_string()));
     let mut z = crate::npy::create_npz(&path)?;
-    z.add_array("keys", &keys).map_err(werr)?;
-    z.add_array("setup", &setup).map_err(werr)?;
-    z.add_array("memories", &m).map_err(werr)?;
-    z.add_array("labels", &l).map_err(werr)?;
-    z.finish().map_err(werr)?;
+    z.add_array("keys", &keys)?;
+    z.add_array("setup", &setup)?;
+    z.add_array("memories", &m)?;
+    z.add_array("labels", &l)?;
+    z.finish()?;
     Ok(sad)
 }
 
@@ -354,7 +353,6 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let mut report = Report::new(data_name, protocol_text);
     let npz_path = ctx.path("fig7-results.npz");
     let mut z = crate::npy::create_npz(&npz_path)?;
-    let werr = |e: ndarray_npy::WriteNpzError| Error::io(&npz_path, std::io::Error::other(e.to_string()));
     for (t, ns) in &p.saddle_grid {
         let t = *t;
         let find = |n: f64, ic: usize| sad.iter().find(|s| s.temperature == t && s.n == n && s.ic == ic);
@@ -401,24 +399,17 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         )?;
         files.push(png);
         let tag = format!("T{t}");
-        z.add_array(format!("saddle_{tag}_n"), &Array1::from(ns.clone()))
-            .map_err(werr)?;
-        z.add_array(format!("saddle_{tag}_alpha1"), &alpha1)
-            .map_err(werr)?;
-        z.add_array(format!("saddle_{tag}_distance"), &dist)
-            .map_err(werr)?;
-        z.add_array(format!("saddle_{tag}_memories"), &mems)
-            .map_err(werr)?;
+        z.add_array(format!("saddle_{tag}_n"), &Array1::from(ns.clone()))?;
+        z.add_array(format!("saddle_{tag}_alpha1"), &alpha1)?;
+        z.add_array(format!("saddle_{tag}_distance"), &dist)?;
+        z.add_array(format!("saddle_{tag}_memories"), &mems)?;
         if has_pop {
-            z.add_array(format!("population_{tag}_n"), &Array1::from(p.n_values.clone()))
-                .map_err(werr)?;
-            z.add_array(format!("population_{tag}_proportion"), &prop)
-                .map_err(werr)?;
-            z.add_array(format!("population_{tag}_counts"), &counts)
-                .map_err(werr)?;
+            z.add_array(format!("population_{tag}_n"), &Array1::from(p.n_values.clone()))?;
+            z.add_array(format!("population_{tag}_proportion"), &prop)?;
+            z.add_array(format!("population_{tag}_counts"), &counts)?;
         }
     }
-    z.finish().map_err(werr)?;
+    z.finish()?;
     files.push(npz_path);
     report.note(
         "Saddle ICs: the reference draws the K = 1 labels from N(−0.003, r) with an undefined r \

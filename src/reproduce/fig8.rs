@@ -8,7 +8,6 @@
 
 use super::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
 use super::{Context, Outcome, Report, Scale};
-use crate::dam::run;
 use crate::data::CLASSES;
 use crate::error::{Error, Result};
 use crate::plot::{MemoryGrid, StackedArea};
@@ -136,7 +135,7 @@ pub fn run_ladder(ctx: &Context, p: &Protocol, ladder: &Ladder, data: &str) -> R
             });
         }
         let r = analyse_point(&pdir)?;
-        let (st, _, _, _) = run::read_checkpoint(&pdir.join("checkpoint.npz"))?;
+        let st = crate::run_folder::RunFolder::open(&pdir)?.final_state()?;
         Ok(Point {
             temperature: t,
             population: Some(r.population_098),
@@ -253,17 +252,14 @@ fn figure_for(
     let mut z = crate::npy::create_npz(&npz_path)?;
     let pop_arr = Array2::from_shape_fn((pops.len(), CLASSES), |(i, d)| pops[i][d] as f64);
     let acc: Array1<f64> = ok.iter().map(|q| q.accuracy).collect();
-    let werr = |e: ndarray_npy::WriteNpzError| Error::io(&npz_path, std::io::Error::other(e.to_string()));
-    z.add_array("temperature", &Array1::from(temps.clone()))
-        .map_err(werr)?;
+    z.add_array("temperature", &Array1::from(temps.clone()))?;
     z.add_array(
         "t_r",
         &Array1::from(temps.iter().map(|&t| t_r(t)).collect::<Vec<_>>()),
-    )
-    .map_err(werr)?;
-    z.add_array("population_098", &pop_arr).map_err(werr)?;
-    z.add_array("train_accuracy", &acc).map_err(werr)?;
-    z.finish().map_err(werr)?;
+    )?;
+    z.add_array("population_098", &pop_arr)?;
+    z.add_array("train_accuracy", &acc)?;
+    z.finish()?;
     Ok(LadderResult {
         temps,
         pops,

@@ -187,6 +187,8 @@ pub struct Context {
     pub opts: Options,
     /// The figure.
     pub figure: Figure,
+    /// The exclusive lock on the figure's folder, held while any copy of the context lives.
+    _lock: std::sync::Arc<crate::atomic::FolderLock>,
 }
 
 /// The marker file of a figure's output folder (its content: the figure name).
@@ -229,11 +231,20 @@ impl Context {
             }
         }
         std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
-        std::fs::write(&marker, format!("{}\n", figure.name())).map_err(|e| Error::io(&marker, e))?;
+        let lock = crate::atomic::FolderLock::acquire(&opts.out, "a `reproduce` command is writing there")?;
+        crate::atomic::write_bytes(
+            &marker,
+            format!("{}\n", figure.name()).as_bytes(),
+            crate::atomic::Durability::Atomic,
+        )?;
         // Absolute, so the paths written into grid files resolve from anywhere.
         let mut opts = opts;
         opts.out = std::fs::canonicalize(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
-        Ok(Context { opts, figure })
+        Ok(Context {
+            opts,
+            figure,
+            _lock: std::sync::Arc::new(lock),
+        })
     }
 
     /// The scale.
@@ -290,7 +301,7 @@ impl Context {
         let runs = self.path("runs");
         std::fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
         let file = runs.join(format!("{name}.toml"));
-        std::fs::write(&file, grid_toml).map_err(|e| Error::io(&file, e))?;
+        crate::atomic::write_bytes(&file, grid_toml.as_bytes(), crate::atomic::Durability::Atomic)?;
         let grid = Grid::from_toml_str(grid_toml, &file, &runs)?;
         let dir = runs.join(name);
         let opts = sweep::Options {

@@ -195,11 +195,9 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Write `bytes` to `path` through `path.partial` and a rename.
+/// Write `bytes` to `path`, whole or not at all ([`crate::atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, bytes, crate::atomic::Durability::Atomic)
 }
 
 #[cfg(test)]

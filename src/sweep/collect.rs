@@ -4,14 +4,13 @@
 
 use super::manifest::{Entry, Manifest};
 use super::runner::{self, Status};
-use crate::config::RunConfig;
 use crate::dam::model;
-use crate::dam::run::{self, Summary};
-use crate::data::{self, CLASSES};
-use crate::error::{Error, Result};
+use crate::data::CLASSES;
+use crate::error::Result;
 use crate::landscape::alpha::{self, Decomposition};
 use crate::landscape::order;
 use crate::npy;
+use crate::run_folder::{RunFolder, Summary};
 use faer::Par;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -100,24 +99,20 @@ pub fn collect(dir: &Path) -> Result<Vec<Row>> {
 }
 
 fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, bytes, crate::atomic::Durability::Atomic)
 }
 
 /// The numbers of one finished run folder: final state from `checkpoint.npz`, training set from
 /// `samples.npy`/`targets.npy`, accuracy from `summary.json`, learning order from
 /// `trajectory.npz`.
 pub fn analyse_point(dir: &Path) -> Result<PointResult> {
-    let cfg = RunConfig::from_file(&dir.join("config.toml"))?;
-    let sp = dir.join("summary.json");
-    let text = std::fs::read_to_string(&sp).map_err(|e| Error::io(&sp, e))?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| Error::format(&sp, e.to_string()))?;
-    let (state, _, _, _) = run::read_checkpoint(&dir.join("checkpoint.npz"))?;
-    let samples = npy::read_matrix(&dir.join("samples.npy"), "samples.npy")?;
-    let targets = npy::read_matrix(&dir.join("targets.npy"), "targets.npy")?;
-    let digits = data::digits_from_targets(&targets);
-    let alpha = Decomposition::new(samples.view(), &digits)?.alpha(state.memories.view(), Par::Seq);
+    let folder = RunFolder::open(dir)?;
+    let cfg = folder.config().clone();
+    let summary: Summary = folder.summary()?;
+    let state = folder.final_state()?;
+    let set = folder.training_set()?;
+    let (samples, digits) = (&set.samples, &set.digits);
+    let alpha = Decomposition::new(samples.view(), digits)?.alpha(state.memories.view(), Par::Seq);
     let max_alpha = alpha::max_alpha(alpha.view());
     let tol = alpha::reconstruction_tolerance(state.memories.view(), RECONSTRUCTION_FRACTION);
     let counts = alpha::reconstruction_counts(state.memories.view(), alpha.view(), samples.view(), tol);
@@ -126,23 +121,29 @@ pub fn analyse_point(dir: &Path) -> Result<PointResult> {
     for (c, a) in summary.train.per_class_accuracy.iter().enumerate().take(CLASSES) {
         per_class[c] = a.unwrap_or(f64::NAN);
     }
-    let (epochs, mem, lab) = run::read_trajectory(dir)?;
+    let mut traj = folder.trajectory()?;
+    let epochs = traj.epochs().to_vec();
     let mut recognised = Array2::<i64>::zeros((epochs.len(), CLASSES));
-    for t in 0..epochs.len() {
-        let out = model::outputs(
-            cfg.model.form,
-            mem.index_axis(Axis(0), t),
-            lab.index_axis(Axis(0), t),
-            samples.view(),
-            &cfg.params(),
-            Par::Seq,
-        );
-        for (c, n) in model::recognition_counts(&out, &digits).into_iter().enumerate() {
-            recognised[[t, c]] = n as i64;
+    let mut first = 0;
+    traj.stream(16, |chunk_epochs, mem, lab| {
+        for t in 0..chunk_epochs.len() {
+            let out = model::outputs(
+                cfg.model.form,
+                mem.index_axis(Axis(0), t),
+                lab.index_axis(Axis(0), t),
+                samples.view(),
+                &cfg.params(),
+                Par::Seq,
+            );
+            for (c, n) in model::recognition_counts(&out, digits).into_iter().enumerate() {
+                recognised[[first + t, c]] = n as i64;
+            }
         }
-    }
+        first += chunk_epochs.len();
+        Ok(())
+    })?;
     let mut sizes = [0usize; CLASSES];
-    for &d in &digits {
+    for &d in digits {
         sizes[d] += 1;
     }
     let mut learned_epoch = [None; CLASSES];
@@ -286,11 +287,9 @@ fn csv_text(m: &Manifest, rows: &[Row]) -> String {
 fn write_npz(dir: &Path, m: &Manifest, rows: &[Row]) -> Result<()> {
     let n = rows.len();
     let path = dir.join("summary.npz");
-    let tmp = dir.join("summary.npz.tmp");
-    let mut w = npy::create_npz(&tmp)?;
-    let e = |err: ndarray_npy::WriteNpzError| Error::format(&tmp, err.to_string());
+    let mut w = npy::create_npz(&path)?;
     let index: Array1<i64> = rows.iter().map(|r| r.entry.index as i64).collect();
-    w.add_array("index", &index).map_err(e)?;
+    w.add_array("index", &index)?;
     let status: Array1<i64> = rows
         .iter()
         .map(|r| match r.status {
@@ -300,7 +299,7 @@ fn write_npz(dir: &Path, m: &Manifest, rows: &[Row]) -> Result<()> {
             Status::Pending => 3,
         })
         .collect();
-    w.add_array("status", &status).map_err(e)?;
+    w.add_array("status", &status)?;
     let mut grid = Array2::<f64>::from_elem((n, m.paths.len()), f64::NAN);
     for (i, r) in rows.iter().enumerate() {
         for (j, p) in m.paths.iter().enumerate() {
@@ -313,44 +312,34 @@ fn write_npz(dir: &Path, m: &Manifest, rows: &[Row]) -> Result<()> {
             }
         }
     }
-    w.add_array("grid", &grid).map_err(e)?;
+    w.add_array("grid", &grid)?;
     for (j, p) in m.paths.iter().enumerate() {
-        w.add_array(p.as_str(), &grid.column(j).to_owned()).map_err(e)?;
+        w.add_array(p.as_str(), &grid.column(j).to_owned())?;
     }
     let scalar = |f: &dyn Fn(&PointResult) -> f64| -> Array1<f64> {
         rows.iter()
             .map(|r| r.result.as_ref().map_or(f64::NAN, f))
             .collect()
     };
-    w.add_array("epochs", &scalar(&|x| x.epochs as f64)).map_err(e)?;
-    w.add_array("memories", &scalar(&|x| x.memories as f64))
-        .map_err(e)?;
-    w.add_array("max_alpha_mean", &scalar(&|x| x.max_alpha.0))
-        .map_err(e)?;
-    w.add_array("max_alpha_std", &scalar(&|x| x.max_alpha.1))
-        .map_err(e)?;
-    w.add_array("reconstruction_mean", &scalar(&|x| x.reconstruction.0))
-        .map_err(e)?;
-    w.add_array("reconstruction_std", &scalar(&|x| x.reconstruction.1))
-        .map_err(e)?;
-    w.add_array("train_accuracy", &scalar(&|x| x.train_accuracy))
-        .map_err(e)?;
+    w.add_array("epochs", &scalar(&|x| x.epochs as f64))?;
+    w.add_array("memories", &scalar(&|x| x.memories as f64))?;
+    w.add_array("max_alpha_mean", &scalar(&|x| x.max_alpha.0))?;
+    w.add_array("max_alpha_std", &scalar(&|x| x.max_alpha.1))?;
+    w.add_array("reconstruction_mean", &scalar(&|x| x.reconstruction.0))?;
+    w.add_array("reconstruction_std", &scalar(&|x| x.reconstruction.1))?;
+    w.add_array("train_accuracy", &scalar(&|x| x.train_accuracy))?;
     let per_class = |f: &dyn Fn(&PointResult, usize) -> f64| -> Array2<f64> {
         Array2::from_shape_fn((n, CLASSES), |(i, c)| {
             rows[i].result.as_ref().map_or(f64::NAN, |x| f(x, c))
         })
     };
-    w.add_array("per_class_accuracy", &per_class(&|x, c| x.per_class_accuracy[c]))
-        .map_err(e)?;
-    w.add_array("population_098", &per_class(&|x, c| x.population_098[c] as f64))
-        .map_err(e)?;
-    w.add_array("population_090", &per_class(&|x, c| x.population_090[c] as f64))
-        .map_err(e)?;
+    w.add_array("per_class_accuracy", &per_class(&|x, c| x.per_class_accuracy[c]))?;
+    w.add_array("population_098", &per_class(&|x, c| x.population_098[c] as f64))?;
+    w.add_array("population_090", &per_class(&|x, c| x.population_090[c] as f64))?;
     w.add_array(
         "learned_epoch",
         &per_class(&|x, c| x.learned_epoch[c].map_or(f64::NAN, |v| v as f64)),
-    )
-    .map_err(e)?;
+    )?;
     let order = Array2::<i64>::from_shape_fn((n, CLASSES), |(i, k)| {
         rows[i]
             .result
@@ -358,7 +347,6 @@ fn write_npz(dir: &Path, m: &Manifest, rows: &[Row]) -> Result<()> {
             .and_then(|x| x.learning_order.get(k))
             .map_or(-1, |&c| c as i64)
     });
-    w.add_array("learning_order", &order).map_err(e)?;
-    w.finish().map_err(e)?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    w.add_array("learning_order", &order)?;
+    w.finish()
 }

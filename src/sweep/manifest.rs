@@ -73,6 +73,15 @@ impl Manifest {
 pub fn write_or_check(grid: &Grid, dir: &Path) -> Result<()> {
     let m = Manifest::of(grid)?;
     let path = dir.join(MANIFEST);
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Exists {
+            path: dir.to_path_buf(),
+            message: "is a file, not a folder".into(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    // Several array tasks may start at once: they check and write the manifest one at a time.
+    let _lock = crate::atomic::FolderLock::wait(dir)?;
     if path.exists() {
         let old = Manifest::read(dir)?;
         let same = old.points.len() == m.points.len()
@@ -90,24 +99,14 @@ pub fn write_or_check(grid: &Grid, dir: &Path) -> Result<()> {
         }
         return Ok(());
     }
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::Exists {
-            path: dir.to_path_buf(),
-            message: "is a file, not a folder".into(),
-        });
-    }
-    if dir.exists() && has_foreign_entries(dir)? {
+    if has_foreign_entries(dir)? {
         return Err(Error::Exists {
             path: dir.to_path_buf(),
             message: "is not empty and holds no sweep.json; a sweep needs a new or empty folder".into(),
         });
     }
     std::fs::create_dir_all(dir.join("points")).map_err(|e| Error::io(dir.join("points"), e))?;
-    let text = serde_json::to_string_pretty(&m).map_err(|e| Error::format(&path, e.to_string()))?;
-    // Unique temporary name: several array tasks may start at once; the contents are identical.
-    let tmp = dir.join(format!("{MANIFEST}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    crate::atomic::write_json(&path, &m, crate::atomic::Durability::Synced)
 }
 
 /// Whether `dir` holds anything but what a starting sweep writes (`points/`, `slurm/`, temporary

@@ -131,6 +131,8 @@ pub struct Report {
     pub resumed: usize,
     /// Failed (now or before, unless retried).
     pub failures: Vec<Failure>,
+    /// Points left alone because another process is running them (their folder is locked).
+    pub busy: Vec<String>,
 }
 
 /// The folder of a point.
@@ -207,6 +209,7 @@ pub fn run_sweep(grid: &Grid, out: &Path, opts: &Options, events: &(dyn Fn(Event
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, bool, Option<Failure>)>> = Mutex::new(Vec::new());
     let fatal: Mutex<Option<Error>> = Mutex::new(None);
+    let busy: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.min(todo.len().max(1)) {
             s.spawn(|| {
@@ -214,7 +217,12 @@ pub fn run_sweep(grid: &Grid, out: &Path, opts: &Options, events: &(dyn Fn(Event
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(p) = todo.get(i) else { break };
                     match run_point(p, out, events) {
-                        Ok((resumed, failure)) => {
+                        Ok(None) => {
+                            if let Ok(mut b) = busy.lock() {
+                                b.push(p.id.clone());
+                            }
+                        }
+                        Ok(Some((resumed, failure))) => {
                             events(Event::Finished {
                                 id: p.id.clone(),
                                 failure: failure.clone(),
@@ -252,21 +260,26 @@ pub fn run_sweep(grid: &Grid, out: &Path, opts: &Options, events: &(dyn Fn(Event
         }
     }
     report.failures.sort_by(|a, b| a.id.cmp(&b.id));
+    report.busy = busy.into_inner().unwrap_or_default();
+    report.busy.sort();
     Ok(report)
 }
 
 /// Completed epochs recorded in a point's checkpoint (0 without one).
 fn checkpoint_epoch(dir: &Path) -> usize {
-    let ck = dir.join("checkpoint.npz");
-    if !ck.exists() {
-        return 0;
-    }
-    run::read_checkpoint(&ck).map(|c| c.1).unwrap_or(0)
+    crate::run_folder::RunFolder::open(dir)
+        .and_then(|f| f.completed_epochs())
+        .unwrap_or(0)
 }
 
-/// Run or resume one point; Ok((resumed, failure)). Err only when the failure itself cannot be
-/// recorded.
-fn run_point(p: &Point, out: &Path, events: &(dyn Fn(Event) + Sync)) -> Result<(bool, Option<Failure>)> {
+/// Run or resume one point; Ok(Some((resumed, failure))), or Ok(None) when another process is
+/// running it (its folder's lock is held: the point is left to it). Err only when the failure
+/// itself cannot be recorded.
+fn run_point(
+    p: &Point,
+    out: &Path,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Option<(bool, Option<Failure>)>> {
     let dir = point_dir(out, p);
     let failed = dir.join("FAILED.json");
     if failed.exists() {
@@ -281,17 +294,12 @@ fn run_point(p: &Point, out: &Path, events: &(dyn Fn(Event) + Sync)) -> Result<(
         }
         true
     };
-    let result = if resumable {
-        run::resume(&dir, &mut progress)
-    } else {
-        // A folder without config.toml holds at most partly written inputs: start afresh.
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        }
-        run::run(&p.config, &dir, &mut progress)
-    };
+    // `run` starts a new point (cleaning a start that was cut short) or continues an
+    // interrupted one from its checkpoint.
+    let result = run::run(&p.config, &dir, &mut progress);
     match result {
-        Ok(_) => Ok((resumable, None)),
+        Ok(_) => Ok(Some((resumable, None))),
+        Err(Error::Busy { .. }) => Ok(None),
         Err(e) => {
             let failure = Failure {
                 id: p.id.clone(),
@@ -304,12 +312,8 @@ fn run_point(p: &Point, out: &Path, events: &(dyn Fn(Event) + Sync)) -> Result<(
                 reason: format!("point {} ({}): {e}", p.id, describe(p)),
             };
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let text =
-                serde_json::to_string_pretty(&failure).map_err(|e| Error::format(&failed, e.to_string()))?;
-            let tmp = dir.join("FAILED.json.tmp");
-            std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, &failed).map_err(|e| Error::io(&failed, e))?;
-            Ok((resumable, Some(failure)))
+            crate::atomic::write_json(&failed, &failure, crate::atomic::Durability::Synced)?;
+            Ok(Some((resumable, Some(failure))))
         }
     }
 }

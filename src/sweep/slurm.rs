@@ -120,7 +120,7 @@ pub fn write_scripts(o: &SlurmOptions) -> Result<Scripts> {
         (&s.collect, collect_script(o)),
         (&s.submit, submit_script(&s.array, &s.collect)),
     ] {
-        std::fs::write(p, text).map_err(|e| Error::io(p, e))?;
+        crate::atomic::write_bytes(p, text, crate::atomic::Durability::Atomic)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -70,7 +70,7 @@ pub fn find_point(grid: &Grid, n: f64, t: f64) -> Result<usize> {
 
 /// The final state (memories, labels) of a finished run folder (`checkpoint.npz`).
 pub fn final_state(dir: &Path) -> Result<State> {
-    Ok(crate::dam::run::read_checkpoint(&dir.join("checkpoint.npz"))?.0)
+    crate::run_folder::RunFolder::open(dir)?.final_state()
 }
 
 /// α = M X⁺ of `memories` on the training set (spec §3.1; X = the 200 samples, digit-major).
@@ -148,7 +148,7 @@ pub fn umap_model(ctx: &Context, set: &TrainingSet) -> Result<(Umap, Array2<f64>
         _ => {
             let u = Umap::fit(rows.view(), &UmapParams::paper(), 0)?;
             u.save(&dir, origin)?;
-            std::fs::write(&stamp, &print).map_err(|e| Error::io(&stamp, e))?;
+            crate::atomic::write_bytes(&stamp, &print, crate::atomic::Durability::Atomic)?;
             u
         }
     };

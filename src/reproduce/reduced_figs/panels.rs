@@ -84,7 +84,7 @@ pub fn compose(title: &str, rows: &[Vec<Panel>]) -> Result<(Vec<u8>, u32, u32)> 
 pub fn save_grid(path: &Path, title: &str, rows: &[Vec<Panel>]) -> Result<()> {
     let (rgb, w, h) = compose(title, rows)?;
     let png = plot::encode_png(&rgb, w, h)?;
-    std::fs::write(path, png).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, png, crate::atomic::Durability::Atomic)
 }
 
 #[cfg(test)]

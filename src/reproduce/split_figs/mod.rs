@@ -53,7 +53,7 @@ pub fn stitch(rows: &[Vec<Raster>], gap: u32) -> Raster {
 /// Write a raster as PNG (encoded in memory first; nothing is written on failure).
 pub fn save_png(r: &Raster, path: &Path) -> Result<()> {
     let bytes = plot::encode_png(&r.rgb, r.width, r.height)?;
-    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    crate::atomic::write_bytes(path, bytes, crate::atomic::Durability::Atomic)
 }
 
 /// A TOML array of floats, e.g. `[3.0, 30.0]`.
