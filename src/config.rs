@@ -2,10 +2,31 @@
 //! 20 digits per class, n = m = 30, T = 670, η = 0.005, μ = 0, init N(−0.003, 1e−5), full batch).
 //! Unknown keys are errors; [`RunConfig::validate`] checks ranges and names the offending field.
 
-use crate::dam::model::{Form, Params};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// Which DAM formulation a run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// The paper's label-weighted form (memories M_A and separate labels ℓ_A).
+    LabelWeighted,
+    /// Krotov & Hopfield (2016): labels are clamped class units inside each memory.
+    #[serde(rename = "krotov-2016")]
+    Krotov2016,
+}
+
+/// Model hyper-parameters shared by both forms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Power n of the rectified polynomial (n ≥ 1, may be non-integer).
+    pub n: f64,
+    /// Loss power: the loss is Σ|s − t|^(2m).
+    pub m: f64,
+    /// Temperature T > 0.
+    pub temperature: f64,
+}
 
 /// A complete run: data, initial state, model and training schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -331,6 +331,22 @@ pub fn read_npy_header(path: &Path) -> Result<Header> {
     Ok(open_npy(path)?.1)
 }
 
+/// Parse a float64 `.npy` file held in memory (`what` names it in errors).
+pub fn f64_from_bytes(bytes: &[u8], what: &Path) -> Result<ArrayD<f64>> {
+    let mut r = bytes;
+    let h = read_header(&mut r, what)?;
+    check_size(&h, r.len() as u64, what, "file")?;
+    read_f64_from(&mut r, &h, what)
+}
+
+/// Parse an integer `.npy` file held in memory (`what` names it in errors).
+pub fn int_from_bytes(bytes: &[u8], what: &Path) -> Result<ArrayD<i64>> {
+    let mut r = bytes;
+    let h = read_header(&mut r, what)?;
+    check_size(&h, r.len() as u64, what, "file")?;
+    read_int_from(&mut r, &h, what)
+}
+
 /// Read a float64 `.npy` array of any dimension.
 pub fn read_f64_dyn(path: &Path) -> Result<ArrayD<f64>> {
     let (mut r, h) = open_npy(path)?;

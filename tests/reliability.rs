@@ -536,3 +536,169 @@ fn analyze_killed_at_any_write_recovers_to_the_identical_analysis() {
         points.len()
     );
 }
+
+/// A JSON file without the keys that hold timings (they differ from run to run).
+fn json_without_timings(path: &Path) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.retain(|k, _| !(k.ends_with("_s") || k == "timings" || k == "wall_seconds"));
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("json")).expect("parse json");
+    strip(&mut v);
+    v
+}
+
+/// Kill `args(out)` at sampled writes, run it again, and compare `files` with a reference run
+/// (`.json` files without their timings, the others byte for byte).
+fn kill_and_rerun(name: &str, args: &dyn Fn(&Path) -> Vec<String>, files: &[&str], step: usize) {
+    let d = tempfile::tempdir().expect("tmp");
+    let reference = d.path().join("reference");
+    let o = waddington(&args(&reference));
+    assert!(
+        o.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let n = count_writes(&args(&d.path().join("counted")), d.path());
+    let points: Vec<usize> = (1..=n).filter(|&k| k <= 12 || k % step == 0 || k == n).collect();
+    for &k in &points {
+        let out = d.path().join(format!("k{k}"));
+        let _ = injected(&args(&out), &format!("inject=write:signal=KILL:when={k}"));
+        let o = waddington(&args(&out));
+        assert!(
+            o.status.success() || String::from_utf8_lossy(&o.stderr).contains("finished output"),
+            "{name} killed at write {k} of {n}, then rerun: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for f in files {
+            let (a, b) = (reference.join(f), out.join(f));
+            if f.ends_with(".json") {
+                assert_eq!(
+                    json_without_timings(&a),
+                    json_without_timings(&b),
+                    "{name} at {k}: {f}"
+                );
+            } else {
+                assert!(
+                    std::fs::read(&a).ok() == std::fs::read(&b).ok(),
+                    "{name} killed at write {k}: {f} differs"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&out).expect("clean");
+    }
+    eprintln!(
+        "{name}: {} kill points of {n} writes, all recovered identical",
+        points.len()
+    );
+}
+
+#[test]
+fn embed_reduced_and_bifurcate_outputs_killed_at_any_write_are_completed_by_the_same_command() {
+    if !strace() {
+        return;
+    }
+    let d = tempfile::tempdir().expect("tmp");
+    let x = d.path().join("x.npy");
+    let data = ndarray::Array2::from_shape_fn((16, 8), |(i, j)| ((i * 8 + j) as f64 * 0.37).sin());
+    npy::write(&x, &data).expect("x");
+    let xs = x.display().to_string();
+    kill_and_rerun(
+        "embed fit",
+        &|out| {
+            [
+                "embed",
+                "fit",
+                "--data",
+                &xs,
+                "--neighbors",
+                "3",
+                "--epochs",
+                "20",
+                "--init",
+                "random",
+                "--out",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([out.display().to_string()])
+            .collect()
+        },
+        &["model.npz", "model.json", "embedding.npy", "summary.json"],
+        1,
+    );
+    kill_and_rerun(
+        "reduced fixed-points",
+        &|out| {
+            [
+                "reduced",
+                "fixed-points",
+                "--dots",
+                "753.22,494.02,719.70",
+                "--n",
+                "20",
+                "--temperature",
+                "670",
+                "--out",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([out.display().to_string()])
+            .collect()
+        },
+        &["fixed_points.json", "fixed_points.npz"],
+        1,
+    );
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bifurcating/figure1.toml");
+    kill_and_rerun(
+        "bifurcate simulate",
+        &|out| {
+            ["bifurcate", "simulate", scenario, "--out"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain([out.display().to_string()])
+                .collect()
+        },
+        &[
+            "t.npy",
+            "m.npy",
+            "z.npy",
+            "theta.npy",
+            "x.npy",
+            "events.json",
+            "summary.json",
+        ],
+        1,
+    );
+}
+
+#[test]
+fn a_second_reproduce_on_a_folder_in_use_refuses() {
+    use waddington::reproduce::{Context, Figure, Options, Scale};
+    let d = tempfile::tempdir().expect("tmp");
+    let opts = Options {
+        out: d.path().join("fig6"),
+        scale: Scale::Quick,
+        samples: None,
+        seed: 0,
+        jobs: 1,
+        progress: false,
+    };
+    let first = Context::new(Figure::Fig6, opts.clone()).expect("first");
+    let err = Context::new(Figure::Fig6, opts.clone())
+        .expect_err("second")
+        .to_string();
+    assert!(err.contains("in use by another waddington process"), "{err}");
+    drop(first);
+    assert!(
+        Context::new(Figure::Fig6, opts).is_ok(),
+        "the lock is released with the context"
+    );
+}

@@ -168,10 +168,18 @@ impl RFile {
     /// Parse bytes (see [`RFile::read`]); the error is a message without the file name.
     pub fn from_bytes(raw: &[u8]) -> std::result::Result<Self, String> {
         let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+            // Bounded: a compressed "bomb" stops at MAX_BYTES with an error.
+            const MAX_BYTES: u64 = 1 << 31;
             let mut out = Vec::new();
             GzDecoder::new(raw)
+                .take(MAX_BYTES + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| format!("gzip: {e}"))?;
+            if out.len() as u64 > MAX_BYTES {
+                return Err(format!(
+                    "decompresses to more than {MAX_BYTES} bytes, the largest accepted"
+                ));
+            }
             out
         } else if raw.starts_with(b"BZh") || raw.starts_with(&[0xfd, b'7', b'z', b'X', b'Z']) {
             return Err(

@@ -659,9 +659,9 @@ pub fn first_event(events: &[EventHit], name: &str, to: i64) -> Option<f64> {
 }
 
 /// Write a run's arrays and summary into `dir` (see docs/bifurcating.md for the file list).
-/// Refuses to overwrite existing files.
+/// Refuses to overwrite a finished output ([`crate::atomic::check_outputs`]); the files of an
+/// interrupted one are written again.
 pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_names: &[String]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let files = [
         "t.npy",
         "m.npy",
@@ -671,14 +671,7 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         "events.json",
         "summary.json",
     ];
-    for f in files {
-        if dir.join(f).exists() {
-            return Err(Error::Exists {
-                path: dir.join(f),
-                message: "already exists; choose a new output folder".into(),
-            });
-        }
-    }
+    crate::atomic::check_outputs(dir, &files, false)?;
     let stack = |get: &dyn Fn(&RunResult) -> Array2<f64>| -> Result<ndarray::Array3<f64>> {
         let a0 = get(&res[0]);
         let mut out = ndarray::Array3::zeros((res.len(), a0.nrows(), a0.ncols()));

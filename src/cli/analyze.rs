@@ -23,8 +23,8 @@ pub struct Args {
     /// folder of the ensemble summary (each run still gets RUN_DIR/analysis).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace existing analysis outputs.
-    #[arg(long)]
+    /// Replace existing analysis outputs (`--overwrite` is the old spelling).
+    #[arg(long = "force", alias = "overwrite")]
     pub overwrite: bool,
     /// Do not draw analysis/recognition.png and analysis/split-tree.png (single run).
     #[arg(long)]

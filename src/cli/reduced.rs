@@ -471,7 +471,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
                     c.n, c.temperature, c.alpha, c.ell
                 );
             }
-            done(continuation::write_fold_curves(&out, &sys, &curves)?);
+            done(output::write_fold_curves(&out, &sys, &curves)?);
             if let Some(p) = plot {
                 save_plot(&p, |p| {
                     waddington::plot::save(&figures::fold_curves_figure(&curves), p)

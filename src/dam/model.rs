@@ -9,22 +9,11 @@
 //! In both, the rectified power is evaluated relative to the temperature, (x/T)^n, never as
 //! T^(−n)·x^n, so every n from 1 to beyond 100 stays finite (spec §2.7).
 
+pub use crate::config::{Form, Params};
 use crate::data::CLASSES;
 use crate::linalg;
 use faer::Par;
 use ndarray::{Array2, ArrayView2};
-use serde::{Deserialize, Serialize};
-
-/// Which DAM formulation a run trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Form {
-    /// The paper's label-weighted form (memories M_A and separate labels ℓ_A).
-    LabelWeighted,
-    /// Krotov & Hopfield (2016): labels are clamped class units inside each memory.
-    #[serde(rename = "krotov-2016")]
-    Krotov2016,
-}
 
 /// The rectified power r ↦ r^p for r = max(x, 0)/T > 0. Integer exponents use repeated squaring
 /// (`powi`, a few multiplications), others `powf`; both give r^p to a few ulp.
@@ -118,17 +107,6 @@ impl Power {
 
 /// Entries per block of the vectorised element-wise loops.
 pub const BLOCK: usize = 64;
-
-/// Model hyper-parameters shared by both forms.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Params {
-    /// Power n of the rectified polynomial (n ≥ 1, may be non-integer).
-    pub n: f64,
-    /// Loss power: the loss is Σ|s − t|^(2m).
-    pub m: f64,
-    /// Temperature T > 0.
-    pub temperature: f64,
-}
 
 /// h = (max(a, 0)/T)^n for every entry of the K×P dot-product matrix `a` (in place).
 pub fn activation_in_place(a: &mut Array2<f64>, n: f64, temperature: f64) {

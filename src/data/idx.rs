@@ -24,14 +24,26 @@ pub fn read_file(path: &Path) -> Result<IdxArray> {
     parse(&bytes, path)
 }
 
+/// The largest IDX payload accepted (4 GiB: 80 times MNIST's training images).
+const MAX_BYTES: u64 = 1 << 32;
+
 /// Parse IDX bytes (gzip or raw). `origin` names the source in error messages.
 pub fn parse(bytes: &[u8], origin: &Path) -> Result<IdxArray> {
     let raw;
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        // Decompressed data grow only as they arrive, up to the largest IDX file accepted (a
+        // compressed "bomb" stops there with an error instead of exhausting memory).
         let mut out = Vec::new();
         GzDecoder::new(bytes)
+            .take(MAX_BYTES + 1)
             .read_to_end(&mut out)
             .map_err(|e| Error::format(origin, format!("gzip stream is corrupt or truncated: {e}")))?;
+        if out.len() as u64 > MAX_BYTES {
+            return Err(Error::format(
+                origin,
+                format!("decompresses to more than {MAX_BYTES} bytes, the largest IDX file accepted"),
+            ));
+        }
         raw = out;
         &raw[..]
     } else {
@@ -69,7 +81,16 @@ pub fn parse(bytes: &[u8], origin: &Path) -> Result<IdxArray> {
             u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
         })
         .collect();
-    let count: usize = dims.iter().product();
+    let count = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&c| c as u64 <= MAX_BYTES)
+        .ok_or_else(|| {
+            Error::format(
+                origin,
+                format!("IDX dimensions {dims:?} claim more than {MAX_BYTES} bytes, the largest accepted"),
+            )
+        })?;
     let body = &bytes[header..];
     if body.len() < count {
         return Err(Error::format(

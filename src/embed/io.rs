@@ -130,7 +130,7 @@ pub fn fit_to_dir(
     out: &Path,
     force: bool,
 ) -> Result<FitSummary> {
-    check_new(&out.join(super::model::JSON_NAME), force)?;
+    crate::atomic::check_outputs(out, &[super::model::JSON_NAME, "summary.json"], force)?;
     let t = std::time::Instant::now();
     let mut model = Umap::fit(data.x.view(), params, threads)?;
     let fit_s = t.elapsed().as_secs_f64();

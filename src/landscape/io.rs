@@ -194,7 +194,8 @@ pub fn write_outputs(a: &Analysis, out: &Path, overwrite: bool, figures: bool) -
     if summary_path.exists() && !overwrite {
         return Err(Error::Exists {
             path: out.to_path_buf(),
-            message: "already holds an analysis (summary.json); pass --overwrite to replace it".into(),
+            message: "already holds an analysis (summary.json); pass --force (or --overwrite) to replace it"
+                .into(),
         });
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -301,7 +302,8 @@ pub fn analyze_and_write_all(
     if out.join("summary.json").exists() && !overwrite {
         return Err(Error::Exists {
             path: out,
-            message: "already holds an analysis (summary.json); pass --overwrite to replace it".into(),
+            message: "already holds an analysis (summary.json); pass --force (or --overwrite) to replace it"
+                .into(),
         });
     }
     let a = analyze_run_dir(dir, options)?;
@@ -322,7 +324,7 @@ pub fn analyze_ensemble(
     if json_path.exists() && !overwrite {
         return Err(Error::Exists {
             path: out.to_path_buf(),
-            message: "already holds an ensemble analysis (ensemble.json); pass --overwrite to replace it"
+            message: "already holds an ensemble analysis (ensemble.json); pass --force (or --overwrite) to replace it"
                 .into(),
         });
     }

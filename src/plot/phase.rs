@@ -2,8 +2,8 @@
 //! stability and optional trajectories (paper Fig. 5 nullcline and dynamics panels, spec §5.4;
 //! the (ℓ, α) plane of the reduced two-memory system).
 
-use super::contour::contour_segments;
 use super::heatmap::check_axis;
+use super::isolines::contour_segments;
 use super::lines::{Series, draw_series_on};
 use super::scatter::Trail;
 use super::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, tab10};

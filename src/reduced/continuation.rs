@@ -1042,49 +1042,6 @@ fn split_at_cusps(pts: &[FoldPoint], ends: [String; 2], out: &mut FoldCurves) {
     });
 }
 
-/// `fold_curves.json` (system, curves, cusps) and `fold_curves.npz`: `points` (P×6: n, T, α, β,
-/// ℓ, s), `curve` (P,), `quadratic` (P,) a_rel, `cusps` (C×6: n, T, α, β, ℓ, s).
-pub fn write_fold_curves(
-    dir: &std::path::Path,
-    sys: &TwoMemory,
-    folds: &FoldCurves,
-) -> crate::error::Result<Vec<std::path::PathBuf>> {
-    use crate::error::Error;
-    let curves = &folds.curves;
-    let json = dir.join("fold_curves.json");
-    super::output::write_json(
-        &json,
-        &serde_json::json!({"system": sys, "curves": curves, "cusps": folds.cusps}),
-    )?;
-    let path = dir.join("fold_curves.npz");
-    let shape = |x: ndarray::ShapeError| Error::format(&path, x.to_string());
-    let mut npz = crate::npy::create_npz(&path)?;
-    let pts: Vec<f64> = curves
-        .iter()
-        .flat_map(|c| c.points.iter().flatten().copied())
-        .collect();
-    let idx: Vec<i64> = curves
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| std::iter::repeat_n(i as i64, c.points.len()))
-        .collect();
-    let quad: Vec<f64> = curves.iter().flat_map(|c| c.quadratic.iter().copied()).collect();
-    let rows = idx.len();
-    let pts = ndarray::Array2::from_shape_vec((rows, 6), pts).map_err(shape)?;
-    let cusps: Vec<f64> = folds
-        .cusps
-        .iter()
-        .flat_map(|c| [c.n, c.temperature, c.alpha, c.beta, c.ell, c.s])
-        .collect();
-    let cusps = ndarray::Array2::from_shape_vec((folds.cusps.len(), 6), cusps).map_err(shape)?;
-    npz.add_array("points", &pts)?;
-    npz.add_array("curve", &ndarray::Array1::from(idx))?;
-    npz.add_array("quadratic", &ndarray::Array1::from(quad))?;
-    npz.add_array("cusps", &cusps)?;
-    npz.finish()?;
-    Ok(vec![json, path])
-}
-
 /// Benchmark result of [`bench`].
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Bench {

@@ -2,8 +2,9 @@
 //! [`continuation::diagram`], [`nullclines`], [`continuation::fold_curves`] and
 //! [`transition::compute`], with the shared plotting layer [`crate::plot`] (PNG or SVG by the file
 //! extension). The flow, nullcline colours and fixed-point markers are those of paper Fig. 5
-//! ([`crate::reproduce::reduced_figs::pair`]); the heat maps those of Fig. 6.
+//! ([`super::pair`]); the heat maps those of Fig. 6.
 
+use super::pair;
 use crate::error::{Error, Result};
 use crate::plot::{
     self, BifurcationDiagram, Colormap, DrawResult, Figure, Heatmap, LinePlot, PhasePlane, Series,
@@ -12,7 +13,6 @@ use crate::reduced::continuation::{Diagram, FoldCurves, Parameter};
 use crate::reduced::nullclines::Nullcline;
 use crate::reduced::transition::Transition;
 use crate::reduced::{Control, FixedPoint, Stability, TwoMemory};
-use crate::reproduce::reduced_figs::pair;
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -15,6 +15,7 @@ pub mod fixed_points;
 pub mod nullclines;
 pub mod numerics;
 pub mod output;
+pub mod pair;
 pub mod regions;
 pub mod span;
 pub mod splitting;

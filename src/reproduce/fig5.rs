@@ -9,7 +9,8 @@
 //! (#21/#81 of `--samples`, else the 1 and the 4 of the embedded standard set whose dot products
 //! are closest to the spec's) and are drawn over that pair's own nullclines.
 
-use super::reduced_figs::{pair, panels};
+use super::reduced_figs::panels;
+use crate::reduced::pair;
 
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::train::State;

@@ -10,12 +10,12 @@
 //! show the dominant α of the intra memory and the minor coefficient of each inter memory, with
 //! the analytic transition line T*(n) of spec §5.8 in white.
 
-use super::reduced_figs::pair::Pair;
 use super::reduced_figs::panels::{self, Panel};
 use super::{Context, Outcome, Report, Scale};
 use crate::dam::train::State;
 use crate::error::{Error, Result};
 use crate::plot::{Colormap, Event, Heatmap, LinePlot, MemoryGrid, Series};
+use crate::reduced::pair::Pair;
 use crate::reduced::transition::transition_temperature;
 use ndarray::{Array1, Array2, Array3, Array4};
 use rayon::prelude::*;
@@ -88,7 +88,7 @@ pub fn inter_init(pair: &Pair) -> State {
 }
 
 fn train(pair: &Pair, n: f64, t: f64, eta: f64, epochs: usize, init: State) -> Result<State> {
-    let mut tr = super::reduced_figs::pair::trainer(pair, n, t, eta)?;
+    let mut tr = crate::reduced::pair::trainer(pair, n, t, eta)?;
     let mut st = init;
     for e in 0..epochs {
         tr.epoch(&mut st, e);
