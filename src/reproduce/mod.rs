@@ -211,10 +211,12 @@ impl Context {
         }
         let marker = opts.out.join(MARKER);
         if opts.out.exists() {
+            // A marker cut short while written (`MARKER.tmp`) is this tool's, not the user's.
+            let leftover = format!("{MARKER}.tmp");
             let empty = std::fs::read_dir(&opts.out)
                 .map_err(|e| Error::io(&opts.out, e))?
-                .next()
-                .is_none();
+                .flatten()
+                .all(|e| e.file_name().to_string_lossy() == leftover);
             if !empty {
                 let found = std::fs::read_to_string(&marker).unwrap_or_default();
                 if found.trim() != figure.name() {
