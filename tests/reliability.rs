@@ -754,3 +754,51 @@ fn a_second_reproduce_on_a_folder_in_use_refuses() {
         "the lock is released with the context"
     );
 }
+
+#[test]
+fn a_sweep_beside_another_leaves_the_running_point_alone() {
+    let d = tempfile::tempdir().expect("tmp");
+    let grid = d.path().join("g.toml");
+    std::fs::write(
+        &grid,
+        "[model]\nmemories = 40\n[data]\nper_class = 10\n[train]\nepochs = 100000\n[sweep]\ngrid = { \"model.n\" = [3] }\n",
+    )
+    .expect("grid");
+    let out = d.path().join("sweep");
+    let args = |o: &Path| -> Vec<String> {
+        vec![
+            "sweep".into(),
+            "run".into(),
+            grid.display().to_string(),
+            "--out".into(),
+            o.display().to_string(),
+            "--no-progress".into(),
+        ]
+    };
+    let mut first = bin()
+        .args(args(&out))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let t0 = std::time::Instant::now();
+    let started = || {
+        std::fs::read_dir(out.join("points"))
+            .map(|r| r.flatten().any(|p| p.path().join("config.toml").exists()))
+            .unwrap_or(false)
+    };
+    while !started() && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = waddington(&args(&out));
+    let text = String::from_utf8_lossy(&o.stdout);
+    first.kill().expect("kill");
+    let _ = first.wait();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("left to another process"), "{text}");
+    let failed = std::fs::read_dir(out.join("points"))
+        .expect("points")
+        .flatten()
+        .any(|p| p.path().join("FAILED.json").exists());
+    assert!(!failed, "the running point was marked failed");
+}

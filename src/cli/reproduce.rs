@@ -7,10 +7,11 @@ use waddington::reproduce::{self, Figure, Options, Scale};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// fig1 … fig8 (the arXiv paper's figures), bif1 (the bifurcating network's Figure 1), or all.
-    pub figure: String,
+    #[arg(value_parser = parse_figures)]
+    pub figure: Figures,
     /// quick: minutes on the embedded data (CI); paper: the paper's full protocol.
-    #[arg(long, default_value = "quick")]
-    pub scale: String,
+    #[arg(long, default_value = "quick", value_parser = parse_scale)]
+    pub scale: Scale,
     /// Output folder (default: reproduce/<figure>; with `all`, one sub-folder per figure).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -29,20 +30,42 @@ pub struct Args {
     pub no_progress: bool,
 }
 
+/// One figure or all of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Figures {
+    /// `all`.
+    All,
+    /// One figure.
+    One(Figure),
+}
+
+/// The closed choice of figures, parsed by clap (the message lists the choices).
+fn parse_figures(s: &str) -> Result<Figures, String> {
+    if s == "all" {
+        return Ok(Figures::All);
+    }
+    Figure::parse(s).map(Figures::One).map_err(|e| e.to_string())
+}
+
+/// `quick` or `paper`, parsed by clap.
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    Scale::parse(s).map_err(|e| e.to_string())
+}
+
 /// Run the subcommand.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let scale = Scale::parse(&a.scale)?;
-    let figures: Vec<Figure> = if a.figure == "all" {
-        Figure::ALL.to_vec()
-    } else {
-        vec![Figure::parse(&a.figure)?]
+    let scale = a.scale;
+    let all = matches!(a.figure, Figures::All);
+    let figures: Vec<Figure> = match a.figure {
+        Figures::All => Figure::ALL.to_vec(),
+        Figures::One(f) => vec![f],
     };
     let jobs = a
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut failed = Vec::new();
     for f in figures {
-        let out = match (&a.out, a.figure == "all") {
+        let out = match (&a.out, all) {
             (Some(o), true) => o.join(f.name()),
             (Some(o), false) => o.clone(),
             (None, _) => PathBuf::from("reproduce").join(f.name()),

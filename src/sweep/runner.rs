@@ -142,11 +142,13 @@ pub fn point_dir(out: &Path, p: &Point) -> PathBuf {
 
 /// The on-disk state of a point.
 pub fn status(dir: &Path) -> Status {
-    if dir.join("summary.json").exists() {
+    use crate::run_folder::FolderState;
+    let state = FolderState::of(dir).unwrap_or(FolderState::New);
+    if state == FolderState::Finished {
         Status::Done
     } else if dir.join("FAILED.json").exists() {
         Status::Failed
-    } else if dir.join("config.toml").exists() {
+    } else if state == FolderState::Resumable {
         Status::Interrupted
     } else {
         Status::Pending
@@ -285,7 +287,7 @@ fn run_point(
     if failed.exists() {
         std::fs::remove_file(&failed).map_err(|e| Error::io(&failed, e))?;
     }
-    let resumable = dir.join("config.toml").exists();
+    let resumable = crate::run_folder::FolderState::of(&dir)? == crate::run_folder::FolderState::Resumable;
     let mut last = if resumable { checkpoint_epoch(&dir) } else { 0 };
     let mut progress = |done: usize, _total: usize| {
         if done > last {
