@@ -15,11 +15,25 @@ mod train;
 
 /// Dense Hopfield networks, their learning dynamics and Waddington landscapes.
 #[derive(Debug, Parser)]
-#[command(name = "waddington", version, about, long_about = None)]
+#[command(name = "waddington", version, about, long_about = None, after_help = WORKFLOWS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The table of contents printed after the command list.
+const WORKFLOWS: &str = "\
+Where to start:
+  demo                          the paper's Figure-3 run on the embedded digits, then its analysis
+  train → analyze → plot        one run: train a config, analyse its split tree, draw it
+  sweep run → sweep collect     grids of runs (resumable; `sweep slurm` for clusters)
+  reproduce figN | all          every figure of the paper; a report sets our numbers beside the paper's
+  reduced …, bifurcate …        the two-memory theory; networks with controlled bifurcations
+  embed fit → embed transform   UMAP of digits and of memory trajectories
+
+A command interrupted at any point finishes the work when run again. `--force` replaces a
+finished output; `--jobs` is runs at the same time, `--threads` threads inside one run.
+Modules: analyze = landscape, bifurcate = bifurcating (docs/architecture.md).";
 
 #[derive(Debug, Subcommand)]
 enum Command {
