@@ -8,7 +8,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = std::fs::create_dir_all(&dir);
     let cut = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let (json, npz) = (&data[..cut], data.get(cut + 1..).unwrap_or(&[]));
-    if std::fs::write(dir.join("model.json"), json).is_err() || std::fs::write(dir.join("model.npz"), npz).is_err() {
+    if std::fs::write(dir.join("model.json"), json).is_err()
+        || std::fs::write(dir.join("model.npz"), npz).is_err()
+    {
         return;
     }
     let _ = waddington::embed::Umap::load(&dir);
