@@ -717,6 +717,26 @@ fn embed_reduced_bifurcate_and_reproduce_killed_at_any_write_are_completed_by_th
         ],
         1,
     );
+    // a finished output is refused, with the file that marks it finished named
+    let done = d.path().join("simulated");
+    let sim = |o: &Path| -> Vec<String> {
+        vec![
+            "bifurcate".into(),
+            "simulate".into(),
+            scenario.into(),
+            "--out".into(),
+            o.display().to_string(),
+        ]
+    };
+    assert!(waddington(&sim(&done)).status.success());
+    let before = std::fs::read(done.join("m.npy")).expect("m");
+    let again = waddington(&sim(&done));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.status.success() && err.contains("finished output") && err.contains("summary.json"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(done.join("m.npy")).expect("m"), before);
     kill_and_rerun(
         "reproduce bif1",
         &|out| {

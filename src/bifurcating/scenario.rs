@@ -662,16 +662,9 @@ pub fn first_event(events: &[EventHit], name: &str, to: i64) -> Option<f64> {
 /// Refuses to overwrite a finished output ([`crate::atomic::check_outputs`]); the files of an
 /// interrupted one are written again.
 pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_names: &[String]) -> Result<()> {
-    let files = [
-        "t.npy",
-        "m.npy",
-        "z.npy",
-        "theta.npy",
-        "x.npy",
-        "events.json",
-        "summary.json",
-    ];
-    crate::atomic::check_outputs(dir, &files, false)?;
+    // `summary.json` is written last, so its presence marks a finished output (`x.npy` is absent
+    // without patterns, so the whole list cannot serve).
+    crate::atomic::check_outputs(dir, &["summary.json"], false)?;
     let stack = |get: &dyn Fn(&RunResult) -> Array2<f64>| -> Result<ndarray::Array3<f64>> {
         let a0 = get(&res[0]);
         let mut out = ndarray::Array3::zeros((res.len(), a0.nrows(), a0.ncols()));
@@ -695,6 +688,8 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         crate::npy::write(&dir.join("theta.npy"), &res[0].theta)?;
         if let Some(x) = &res[0].x {
             crate::npy::write(&dir.join("x.npy"), x)?;
+        } else {
+            remove_stale(&dir.join("x.npy"))?;
         }
     } else {
         crate::npy::write(&dir.join("m.npy"), &stack(&|r| r.m.clone())?)?;
@@ -702,6 +697,8 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         crate::npy::write(&dir.join("theta.npy"), &res[0].theta)?;
         if res[0].x.is_some() {
             crate::npy::write(&dir.join("x.npy"), &stack(&|r| r.x.clone().unwrap_or_default())?)?;
+        } else {
+            remove_stale(&dir.join("x.npy"))?;
         }
     }
     let ev: Vec<&Vec<EventHit>> = res.iter().map(|r| &r.events).collect();
@@ -727,6 +724,14 @@ pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_nam
         "final_m": res.iter().map(|r| r.m.rows().into_iter().next_back().map(|x| x.to_vec())).collect::<Vec<_>>(),
     });
     write_json(&dir.join("summary.json"), &summary)
+}
+
+/// Remove a file an interrupted earlier output left that this one does not write.
+fn remove_stale(path: &Path) -> Result<()> {
+    if path.exists() {
+        std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
 }
 
 fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
