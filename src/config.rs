@@ -261,7 +261,12 @@ impl RunConfig {
     /// config file's folder.
     pub fn from_file(path: &Path) -> Result<RunConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut cfg = Self::from_toml_str(&text, path)?;
+        Self::from_text_of(&text, path)
+    }
+
+    /// [`RunConfig::from_file`] on the text already read from `path`.
+    pub fn from_text_of(text: &str, path: &Path) -> Result<RunConfig> {
+        let mut cfg = Self::from_toml_str(text, path)?;
         if let Some(dir) = path.parent() {
             let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
             cfg.resolve_paths(&dir);

@@ -326,11 +326,6 @@ fn open_npy(path: &Path) -> Result<(BufReader<File>, Header)> {
     Ok((r, h))
 }
 
-/// Read the header of a `.npy` file (checked against the file's length).
-pub fn read_npy_header(path: &Path) -> Result<Header> {
-    Ok(open_npy(path)?.1)
-}
-
 /// Parse a float64 `.npy` file held in memory (`what` names it in errors).
 pub fn f64_from_bytes(bytes: &[u8], what: &Path) -> Result<ArrayD<f64>> {
     let mut r = bytes;

@@ -37,32 +37,15 @@ pub struct Prepared {
 pub fn load_training(cfg: &RunConfig) -> Result<(TrainingSet, Option<TrainingSet>)> {
     let d = &cfg.data;
     if let (Some(sp), Some(tp)) = (&d.samples, &d.targets) {
-        let samples = npy::read_matrix(sp, "data.samples")?;
-        if samples.ncols() != PIXELS {
+        let set = data::read_set(sp, tp, ["data.samples", "data.targets"])?;
+        if set.samples.ncols() != PIXELS {
             return Err(Error::shape(
                 format!("data.samples ({})", sp.display()),
                 "P × 784",
-                samples.shape(),
+                set.samples.shape(),
             ));
         }
-        let targets = npy::read_matrix(tp, "data.targets")?;
-        if targets.dim() != (samples.nrows(), CLASSES) {
-            return Err(Error::shape(
-                format!("data.targets ({})", tp.display()),
-                format!("{} × {CLASSES} (P × C, ±1)", samples.nrows()),
-                targets.shape(),
-            ));
-        }
-        let digits = data::digits_from_targets(&targets);
-        return Ok((
-            TrainingSet {
-                samples,
-                targets,
-                digits,
-                source_index: None,
-            },
-            None,
-        ));
+        return Ok((set, None));
     }
     let ds = load_dataset(cfg)?;
     let train = data::select_balanced(&ds, &d.digits, d.per_class, cfg.data_seed(), &[])?;
@@ -303,10 +286,10 @@ pub fn resume(dir: &Path, progress: Progress) -> Result<Summary> {
     let folder = RunFolder::open(dir)?;
     let w = RunWriter::lock(dir)?;
     let cfg = folder.config().clone();
-    let mut prep = prepare_from_folder(&folder)?;
     let (k, total) = (cfg.model.memories, cfg.train.epochs);
     let epochs = cfg.record_epochs();
     let Some(ck) = folder.checkpoint()? else {
+        let prep = prepare_from_folder(&folder, initial_state(&cfg)?)?;
         let rec = w.recorder(&epochs, k, PIXELS, CLASSES, 0)?;
         let init = prep.init.clone();
         return continue_run(prep, &w, init, 0, rec, 0.0, progress);
@@ -318,6 +301,8 @@ pub fn resume(dir: &Path, progress: Progress) -> Result<Summary> {
             ck.state.memories.shape(),
         ));
     }
+    // The state comes from the checkpoint: the initial state (and its files) is not needed.
+    let prep = prepare_from_folder(&folder, ck.state.clone())?;
     if ck.epoch >= total {
         // Training had ended; what was cut short is the packing or the summary.
         if !w.trajectory_packed() {
@@ -326,17 +311,15 @@ pub fn resume(dir: &Path, progress: Progress) -> Result<Summary> {
         return finish(&prep, &w, &ck);
     }
     let rec = w.recorder(&epochs, k, PIXELS, CLASSES, ck.records)?;
-    prep.init = ck.state.clone();
     continue_run(prep, &w, ck.state, ck.epoch, rec, ck.wall_seconds, progress)
 }
 
 /// Rebuild a prepared run from the arrays saved in its folder (so a resume never depends on the
-/// original data files still being there).
-fn prepare_from_folder(folder: &RunFolder) -> Result<Prepared> {
+/// original data files still being there), starting from `init`.
+fn prepare_from_folder(folder: &RunFolder, init: State) -> Result<Prepared> {
     let cfg = folder.config();
     let training = folder.training_set()?;
     let batches = folder.batches(training.samples.nrows())?;
-    let init = initial_state(cfg)?;
     Ok(Prepared {
         config: cfg.clone(),
         training,

@@ -169,6 +169,27 @@ pub struct TrainingSet {
     pub source_index: Option<Vec<usize>>,
 }
 
+/// Read a set's samples and ±1 targets from `.npy` files, checked against each other (one target
+/// row of 10 per sample); `names` name the two in errors (e.g. `data.samples`, `data.targets`).
+pub fn read_set(samples: &Path, targets: &Path, names: [&str; 2]) -> Result<TrainingSet> {
+    let s = crate::npy::read_matrix(samples, names[0])?;
+    let t = crate::npy::read_matrix(targets, names[1])?;
+    if t.dim() != (s.nrows(), CLASSES) {
+        return Err(Error::shape(
+            format!("{} ({})", names[1], targets.display()),
+            format!("{} × {CLASSES} (one ±1 row per sample)", s.nrows()),
+            t.shape(),
+        ));
+    }
+    let digits = digits_from_targets(&t);
+    Ok(TrainingSet {
+        samples: s,
+        targets: t,
+        digits,
+        source_index: None,
+    })
+}
+
 /// ±1 target matrix for the given classes: t[p, c] = +1 if c = digits[p], else −1.
 pub fn targets_for(digits: &[usize]) -> Array2<f64> {
     let mut t = Array2::from_elem((digits.len(), CLASSES), -1.0);

@@ -8,7 +8,7 @@
 
 use super::{Analysis, Analyzer, Options, Recognizer};
 use crate::error::{Error, Result};
-use crate::npy::{self, NpzFile};
+use crate::npy;
 use crate::run_folder::RunFolder;
 use ndarray::{Array1, Array2};
 use serde::Serialize;
@@ -170,16 +170,6 @@ fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
     v.iter().map(|x| x.map_or(-1, |e| e as i64)).collect()
 }
 
-fn add<S, D>(w: &mut NpzFile, path: &Path, name: &str, a: &ndarray::ArrayBase<S, D>) -> Result<()>
-where
-    S: ndarray::Data,
-    S::Elem: ndarray_npy::WritableElement,
-    D: ndarray::Dimension,
-{
-    w.add_array(name, a)
-        .map_err(|e| Error::format(path, format!("writing `{name}` failed: {e}")))
-}
-
 /// Write `summary.json`, `landscape.npz`, `tree.json`, `tree.nwk`, `tree.csv` into `out`
 /// (created if needed). Refuses to overwrite an existing `summary.json` unless `overwrite`.
 pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
@@ -202,53 +192,36 @@ pub fn write_outputs(a: &Analysis, out: &Path, overwrite: bool, figures: bool) -
     let npz_path = out.join("landscape.npz");
     let mut w = npy::create_npz(&npz_path)?;
     let epochs: Array1<i64> = a.epochs.iter().map(|&e| e as i64).collect();
-    add(&mut w, &npz_path, "epochs", &epochs)?;
-    add(&mut w, &npz_path, "alpha", &a.alpha)?;
-    add(&mut w, &npz_path, "alpha_class", &a.alpha_class)?;
-    add(&mut w, &npz_path, "max_alpha", &a.max_alpha)?;
-    add(&mut w, &npz_path, "identity", &a.identity)?;
-    add(&mut w, &npz_path, "membership", &a.membership)?;
+    w.add_array("epochs", &epochs)?;
+    w.add_array("alpha", &a.alpha)?;
+    w.add_array("alpha_class", &a.alpha_class)?;
+    w.add_array("max_alpha", &a.max_alpha)?;
+    w.add_array("identity", &a.identity)?;
+    w.add_array("membership", &a.membership)?;
     if let Some(r) = &a.recognition {
-        add(&mut w, &npz_path, "recognition", r)?;
+        w.add_array("recognition", r)?;
     }
     let rc: Array1<i64> = a.reconstruction_count.iter().map(|&c| c as i64).collect();
-    add(&mut w, &npz_path, "reconstruction_count", &rc)?;
-    add(
-        &mut w,
-        &npz_path,
+    w.add_array("reconstruction_count", &rc)?;
+    w.add_array(
         "reconstruction_tolerance",
         &ndarray::arr0(a.reconstruction_tolerance),
     )?;
-    add(&mut w, &npz_path, "clade", &a.clade)?;
-    add(
-        &mut w,
-        &npz_path,
-        "fate",
-        &a.fate.iter().map(|&f| f as i64).collect::<Array1<i64>>(),
-    )?;
-    add(&mut w, &npz_path, "deviation_from_mean", &a.deviation_from_mean)?;
-    add(&mut w, &npz_path, "global_dispersion", &a.global_dispersion)?;
-    add(
-        &mut w,
-        &npz_path,
-        "within_clade_dispersion",
-        &a.within_clade_dispersion,
-    )?;
-    add(&mut w, &npz_path, "participation_ratio", &a.participation_ratio)?;
-    add(&mut w, &npz_path, "together", &a.together)?;
-    add(&mut w, &npz_path, "mixed", &a.mixed)?;
-    add(
-        &mut w,
-        &npz_path,
-        "commitment_epoch",
-        &opt_i64(&a.commitment_epoch),
-    )?;
-    add(&mut w, &npz_path, "node_memory_start", &a.node_memory_start)?;
-    add(&mut w, &npz_path, "node_memory_end", &a.node_memory_end)?;
+    w.add_array("clade", &a.clade)?;
+    w.add_array("fate", &a.fate.iter().map(|&f| f as i64).collect::<Array1<i64>>())?;
+    w.add_array("deviation_from_mean", &a.deviation_from_mean)?;
+    w.add_array("global_dispersion", &a.global_dispersion)?;
+    w.add_array("within_clade_dispersion", &a.within_clade_dispersion)?;
+    w.add_array("participation_ratio", &a.participation_ratio)?;
+    w.add_array("together", &a.together)?;
+    w.add_array("mixed", &a.mixed)?;
+    w.add_array("commitment_epoch", &opt_i64(&a.commitment_epoch))?;
+    w.add_array("node_memory_start", &a.node_memory_start)?;
+    w.add_array("node_memory_end", &a.node_memory_end)?;
     let fates = Array2::from_shape_fn((a.tree.nodes.len(), crate::data::CLASSES), |(i, c)| {
         a.tree.nodes[i].fate[c]
     });
-    add(&mut w, &npz_path, "node_fate", &fates)?;
+    w.add_array("node_fate", &fates)?;
     w.finish()?;
     let write_text = |name: &str, text: String| -> Result<()> {
         let p = out.join(name);
@@ -338,12 +311,12 @@ pub fn analyze_ensemble(
     let npz_path = out.join("ensemble.npz");
     let mut w = npy::create_npz(&npz_path)?;
     let ce: Array1<i64> = ens.common_epochs.iter().map(|&e| e as i64).collect();
-    add(&mut w, &npz_path, "common_epochs", &ce)?;
-    add(&mut w, &npz_path, "fate_given_state", &fates)?;
+    w.add_array("common_epochs", &ce)?;
+    w.add_array("fate_given_state", &fates)?;
     let r = ens.runs.len();
     let sq = |m: &Vec<Vec<f64>>| Array2::from_shape_fn((r, r), |(i, j)| m[i][j]);
-    add(&mut w, &npz_path, "kendall_tau", &sq(&ens.kendall_tau))?;
-    add(&mut w, &npz_path, "tree_agreement", &sq(&ens.tree_agreement))?;
+    w.add_array("kendall_tau", &sq(&ens.kendall_tau))?;
+    w.add_array("tree_agreement", &sq(&ens.tree_agreement))?;
     w.finish()
         .map_err(|e| Error::format(&npz_path, format!("finishing the archive failed: {e}")))?;
     let text = serde_json::to_string_pretty(&ens).map_err(|e| Error::format(&json_path, e.to_string()))?;

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::config::RunConfig;
 use crate::dam::train::{State, check_partition};
-use crate::data::{self, CLASSES, TrainingSet};
+use crate::data::{self, TrainingSet};
 use crate::error::{Error, Result};
 use crate::npy::{self, Npz};
 use ndarray::{Array2, Array3, ArrayView3, Axis, Ix0, Ix1, Ix2, Ix3, s};
@@ -41,7 +41,7 @@ pub fn read_config(path: &Path) -> Result<RunConfig> {
     }
     let given: toml::Table =
         toml::from_str(&text).map_err(|e| Error::format(path, format!("invalid run config: {e}")))?;
-    let cfg = RunConfig::from_file(path)?;
+    let cfg = RunConfig::from_text_of(&text, path)?;
     let full: toml::Table = toml::from_str(&cfg.to_toml())
         .map_err(|e| Error::format(path, format!("the config does not round-trip: {e}")))?;
     let mut missing = Vec::new();
@@ -87,20 +87,29 @@ pub fn read_batches(path: &Path, p: usize, what: &str) -> Result<Vec<Vec<usize>>
     Ok(out)
 }
 
+/// The integer scalar `k` of an archive.
+fn read_scalar(z: &mut Npz, k: &str) -> Result<i64> {
+    let a = z.int(k)?;
+    let shape = a.shape().to_vec();
+    Ok(a.into_dimensionality::<Ix0>()
+        .map_err(|_| Error::shape(format!("`{k}` in {}", z.path().display()), "a scalar", &shape))?
+        .into_scalar())
+}
+
+/// The non-negative integer scalar `k` of an archive.
+fn read_count(z: &mut Npz, k: &str) -> Result<usize> {
+    let v = read_scalar(z, k)?;
+    usize::try_from(v).map_err(|_| Error::format(z.path(), format!("`{k}` is negative ({v})")))
+}
+
 /// Read a `checkpoint.npz`.
 pub fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
     let mut z = Npz::open(path)?;
-    let mut m2 = |k: &str| -> Result<Array2<f64>> {
-        let a = z.f64(k)?;
-        let shape = a.shape().to_vec();
-        a.into_dimensionality::<Ix2>()
-            .map_err(|_| Error::shape(format!("`{k}` in {}", path.display()), "a matrix", &shape))
-    };
     let state = State {
-        memories: m2("memories")?,
-        labels: m2("labels")?,
-        vel_memories: m2("vel_memories")?,
-        vel_labels: m2("vel_labels")?,
+        memories: z.f64_as::<Ix2>("memories")?,
+        labels: z.f64_as::<Ix2>("labels")?,
+        vel_memories: z.f64_as::<Ix2>("vel_memories")?,
+        vel_labels: z.f64_as::<Ix2>("vel_labels")?,
     };
     if state.vel_memories.dim() != state.memories.dim()
         || state.vel_labels.dim() != state.labels.dim()
@@ -117,21 +126,11 @@ pub fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
             ),
         ));
     }
-    let scalar_present = z.has("frozen_memories");
-    let mut scalar = |k: &str| -> Result<i64> {
-        let a = z.int(k)?;
-        let shape = a.shape().to_vec();
-        Ok(a.into_dimensionality::<Ix0>()
-            .map_err(|_| Error::shape(format!("`{k}` in {}", path.display()), "a scalar", &shape))?
-            .into_scalar())
-    };
-    let count = |k: &str, v: i64| {
-        usize::try_from(v).map_err(|_| Error::format(path, format!("`{k}` is negative ({v})")))
-    };
-    let epoch = count("epoch", scalar("epoch")?)?;
-    let records = count("records", scalar("records")?)?;
-    let frozen_memories = if scalar_present {
-        usize::try_from(scalar("frozen_memories")?).ok()
+    let epoch = read_count(&mut z, "epoch")?;
+    let records = read_count(&mut z, "records")?;
+    // −1 (before the end) and a missing entry (written before it existed) both mean "unknown"
+    let frozen_memories = if z.has("frozen_memories") {
+        usize::try_from(read_scalar(&mut z, "frozen_memories")?).ok()
     } else {
         None
     };
@@ -214,7 +213,11 @@ impl RunFolder {
     /// The training set: `samples.npy`, `targets.npy` (checked against each other) and, when
     /// present, `sample_index.npy`.
     pub fn training_set(&self) -> Result<TrainingSet> {
-        let mut set = read_set(&self.dir.join(SAMPLES), &self.dir.join(TARGETS))?;
+        let mut set = data::read_set(
+            &self.dir.join(SAMPLES),
+            &self.dir.join(TARGETS),
+            ["samples", "targets"],
+        )?;
         let ip = self.dir.join(SAMPLE_INDEX);
         if ip.exists() {
             let idx = npy::read_int_dyn(&ip)?;
@@ -244,7 +247,12 @@ impl RunFolder {
         if !sp.exists() {
             return Ok(None);
         }
-        read_set(&sp, &self.dir.join(TEST_TARGETS)).map(Some)
+        data::read_set(
+            &sp,
+            &self.dir.join(TEST_TARGETS),
+            ["test samples", "test targets"],
+        )
+        .map(Some)
     }
 
     /// The minibatches (`batches.npy`), checked to partition the P samples.
@@ -261,9 +269,13 @@ impl RunFolder {
         read_checkpoint(&p).map(Some)
     }
 
-    /// Completed epochs of the last checkpoint (0 without one).
+    /// Completed epochs of the last checkpoint (0 without one); reads only that number.
     pub fn completed_epochs(&self) -> Result<usize> {
-        Ok(self.checkpoint()?.map_or(0, |c| c.epoch))
+        let p = self.dir.join(CHECKPOINT);
+        if !p.exists() {
+            return Ok(0);
+        }
+        read_count(&mut Npz::open(&p)?, "epoch")
     }
 
     /// The final state of a finished run (memories, labels, velocities).
@@ -286,31 +298,6 @@ impl RunFolder {
     pub fn trajectory(&self) -> Result<Trajectory> {
         Trajectory::open(&self.dir)
     }
-
-    /// The model recognizer inputs: formulation and (n, m) of this run.
-    pub fn params(&self) -> crate::dam::model::Params {
-        self.config.params()
-    }
-}
-
-/// Samples and targets of one set, checked against each other.
-fn read_set(samples: &Path, targets: &Path) -> Result<TrainingSet> {
-    let s = npy::read_matrix(samples, "samples")?;
-    let t = npy::read_matrix(targets, "targets")?;
-    if t.dim() != (s.nrows(), CLASSES) {
-        return Err(Error::shape(
-            format!("targets ({})", targets.display()),
-            format!("({}, {CLASSES}) (one ±1 row per sample)", s.nrows()),
-            t.shape(),
-        ));
-    }
-    let digits = data::digits_from_targets(&t);
-    Ok(TrainingSet {
-        samples: s,
-        targets: t,
-        digits,
-        source_index: None,
-    })
 }
 
 /// A recorded trajectory (`trajectory.npz`): `epochs` and `labels` held in memory, `memories`
