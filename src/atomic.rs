@@ -87,22 +87,32 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T, durability: Durab
     write_bytes(path, text.as_bytes(), durability)
 }
 
-/// The output guard of a command that writes the set `files` into `dir`: refused when all of them
-/// exist (a finished output, replaced only with `force`), allowed when none or only some do
-/// (some: what an interrupted run of the same command left; each file is whole or absent, so it
-/// simply writes them again). Creates `dir`.
+/// The one output guard of the commands (`analyze`, `embed`, `reduced`, `bifurcate`): a command
+/// that writes the set `files` into `dir` is refused when all of them exist (a finished output,
+/// replaced only with `--force`), and allowed when none or only some do (some: what an
+/// interrupted run of the same command left; each file is whole or absent, so it simply writes
+/// them again). Creates `dir`. (`train`, `sweep` and `reproduce` resume their own folders instead:
+/// [`crate::run_folder::FolderState`], the sweep manifest, the `reproduce` marker.)
 pub fn check_outputs(dir: &Path, files: &[&str], force: bool) -> Result<()> {
+    check_finished(dir, files, force)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// The refusal of [`check_outputs`] alone, creating nothing (for a check made before the work
+/// whose inputs may still turn out to be bad).
+pub fn check_finished(dir: &Path, files: &[&str], force: bool) -> Result<()> {
     let all = !files.is_empty() && files.iter().all(|f| dir.join(f).exists());
     if all && !force {
         return Err(Error::Exists {
             path: dir.to_path_buf(),
             message: format!(
-                "already holds a finished output ({}); choose another folder or pass --force to replace it",
+                "already holds a finished output ({}): it already exists; choose another folder or pass \
+                 --force to replace it",
                 files.join(", ")
             ),
         });
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    Ok(())
 }
 
 /// An exclusive lock on a folder, held while the value lives (an `flock` on the folder itself, so

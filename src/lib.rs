@@ -18,6 +18,7 @@
 //! * [`landscape`]: the Waddington analysis (α coordinates, splits, learning order).
 //! * [`reduced`]: the reduced two-memory theory (nullclines, fixed points, continuation).
 //! * [`bifurcating`]: modern Hopfield networks with controlled bifurcations.
+//! * [`continuation`]: the pseudo-arclength continuation engine both of those use.
 //! * [`embed`]: UMAP (fit and transform).
 //! * [`plot`]: figures and movies.
 //! * [`sweep`]: parameter grids, sharding, collection.
@@ -25,6 +26,7 @@
 pub mod atomic;
 pub mod bifurcating;
 pub mod config;
+pub mod continuation;
 pub mod dam;
 pub mod data;
 pub mod embed;

@@ -2,7 +2,7 @@
 //! §11 items 2, 4, 8, 9 and the loader check of item 14.
 
 use std::sync::Arc;
-use waddington::bifurcating::bifurcation::{self, ContOptions};
+use waddington::bifurcating::bifurcation::{self, CONTINUATION};
 use waddington::bifurcating::critical::{Kind, SearchOptions, critical_points};
 use waddington::bifurcating::network::{Embedding, Network, Stability};
 use waddington::bifurcating::potentials::{self, Potential};
@@ -43,8 +43,7 @@ fn landscape_folds() {
     assert!((f2.value - 4.473463673167).abs() < 1e-9, "{}", f2.value);
     assert!((f2.z[0] - -1.004058006975).abs() < 1e-8 && (f2.z[1] - 1.060989202567).abs() < 1e-8);
     // The continuation diagram in b at a = 0 finds b* by itself.
-    let br =
-        bifurcation::landscape_diagram(&pot, &th(0.0, -1.0), 1, -2.5, -0.5, &ContOptions::default()).unwrap();
+    let br = bifurcation::landscape_diagram(&pot, &th(0.0, -1.0), 1, -2.5, -0.5, &CONTINUATION).unwrap();
     let folds: Vec<f64> = br.iter().flat_map(|b| b.folds.iter().map(|f| f.value)).collect();
     assert!(
         folds.iter().any(|v| (v - -1.502_641_515_443_31).abs() < 1e-10),
@@ -52,7 +51,7 @@ fn landscape_folds() {
     );
     // The two-parameter fold curve through the b = −1 a-fold passes b = −1.6, −2, −2.5, −3 at the
     // §6.3 values, and every point satisfies ∇V = 0, det∇²V = 0.
-    let curve = bifurcation::fold_curve(&pot, &f, 1, (0.0, 10.0), (-3.2, 0.0), &ContOptions::default());
+    let curve = bifurcation::fold_curve(&pot, &f, 1, (0.0, 10.0), (-3.2, 0.0), &CONTINUATION);
     for (b, a_ref) in [
         (-1.6, 4.2900781481),
         (-2.0, 4.473463673167),
@@ -187,8 +186,8 @@ fn margins_and_lambda_table() {
     ];
     for (lam, b_pure, b_fold, a_pure) in table {
         let net = fig_net(1e9, lam);
-        let bsw = bifurcation::bisect(|b| net.margin(0, &th(0.0, b)), -1.0001, -3.0).unwrap();
-        let asw = bifurcation::bisect(|a| net.margin(2, &th(a, -2.0)), 0.0, 2.0).unwrap();
+        let bsw = waddington::continuation::root(|b| net.margin(0, &th(0.0, b)), -1.0001, -3.0).unwrap();
+        let asw = waddington::continuation::root(|a| net.margin(2, &th(a, -2.0)), 0.0, 2.0).unwrap();
         assert!((bsw - b_pure).abs() < 1e-5, "lambda {lam}: b_sw {bsw}");
         assert!((asw - a_pure).abs() < 1e-5, "lambda {lam}: a_sw {asw}");
         if lam == 1.0 {

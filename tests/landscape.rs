@@ -508,7 +508,7 @@ fn run_folder_streaming_equals_arrays_and_outputs_are_complete() {
     // never overwritten without the flag
     let before = std::fs::read(out.join("summary.json")).unwrap();
     let err = landscape::io::analyze_and_write(&run, &opts, None, false).unwrap_err();
-    assert!(err.to_string().contains("--overwrite"), "{err}");
+    assert!(err.to_string().contains("--force"), "{err}");
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
 
     // ensembles through the CLI: two replicate folders (the second a relabelled copy)

@@ -1,8 +1,9 @@
 //! Tests of the reduced two-memory theory (spec §5, §6.6–6.7).
 
 use std::path::Path;
-use waddington::reduced::continuation::{self, DiagramOptions, Parameter};
+use waddington::reduced::branches::{self, DiagramOptions, Parameter};
 use waddington::reduced::fixed_points::{self, fixed_point_at};
+use waddington::reduced::fold_curves;
 use waddington::reduced::span::{SpanMemory, SpanNetwork};
 use waddington::reduced::*;
 
@@ -21,7 +22,7 @@ fn reference_dots() -> Option<PairDots> {
 
 fn folds_at_700(dots: PairDots) -> Vec<f64> {
     let sys = TwoMemory::new(dots).with_memories(2.0);
-    let d = continuation::diagram(
+    let d = branches::diagram(
         &sys,
         Parameter::N,
         Control {
@@ -239,7 +240,7 @@ fn fold_points_have_a_zero_eigenvalue() {
             .map(|e| e[0].hypot(e[1]))
             .fold(f64::INFINITY, f64::min)
     };
-    let d = continuation::diagram(
+    let d = branches::diagram(
         &sys,
         Parameter::N,
         Control {
@@ -261,7 +262,7 @@ fn fold_points_have_a_zero_eigenvalue() {
         );
         assert!(e < 1e-6, "fold {f:?}: smallest |eigenvalue| {e}");
     }
-    let curves = continuation::fold_curves(&sys, [20.0, 30.0], [690.0, 710.0], 1).curves;
+    let curves = fold_curves::fold_curves(&sys, [20.0, 30.0], [690.0, 710.0], 1).curves;
     assert!(!curves.is_empty());
     for c in &curves {
         assert!(c.points.len() > 3);
@@ -287,7 +288,7 @@ fn fold_points_have_a_zero_eigenvalue() {
 #[test]
 fn fold_curves_cross_the_window_without_cusps() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
-    let f = continuation::fold_curves(&sys, [10.0, 45.0], [650.0, 760.0], 2);
+    let f = fold_curves::fold_curves(&sys, [10.0, 45.0], [650.0, 760.0], 2);
     assert_eq!(
         f.curves.len(),
         2,
@@ -318,14 +319,14 @@ fn fold_curves_cross_the_window_without_cusps() {
     );
 }
 
-/// The quadratic coefficient of [`continuation::fold_normal_form`]: at a fold of the reference pair
+/// The quadratic coefficient of [`fold_curves::fold_normal_form`]: at a fold of the reference pair
 /// a = pᵀB(q,q)/‖B(q,q)‖ agrees with a direct second
 /// difference of pᵀF along q at three step sizes (consistency to 1e-3), and that p and q are null
 /// vectors of the flow Jacobian (|pᵀJ|, |Jq| < 1e-6 ‖J‖).
 #[test]
 fn fold_normal_form_is_consistent() {
     let sys = TwoMemory::new(PairDots::REFERENCE_ROUNDED).with_memories(2.0);
-    let d = continuation::diagram(
+    let d = branches::diagram(
         &sys,
         Parameter::N,
         Control {
@@ -340,7 +341,7 @@ fn fold_normal_form_is_consistent() {
         n: f.n,
         temperature: f.temperature,
     };
-    let nf = continuation::fold_normal_form(&sys, f.s, f.ell, c, None);
+    let nf = fold_curves::fold_normal_form(&sys, f.s, f.ell, c, None);
     let jac = |s: f64, l: f64| {
         let h = 1e-6;
         let a = sys.residual(s + h, l, c);
@@ -400,7 +401,7 @@ fn region_map_changes_lie_on_fold_curves() {
         ell_cells: 20,
     };
     let r = regions::regions(&sys, &ns, &ts, finder);
-    let f = continuation::fold_curves(&sys, [15.0, 45.0], [650.0, 750.0], 3);
+    let f = fold_curves::fold_curves(&sys, [15.0, 45.0], [650.0, 750.0], 3);
     assert_eq!(f.curves.len(), 2);
     let near = |n: f64, t: f64| {
         f.curves

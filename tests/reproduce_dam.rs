@@ -13,8 +13,9 @@ use common::reproduce::{options, passed, value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+use waddington::config::DataConfig;
 use waddington::reproduce::{self, Figure, Outcome, Scale, fig1, fig2, fig3};
-use waddington::sweep::Grid;
+use waddington::sweep::{Grid, Sweep};
 
 /// A PNG file: signature, IHDR size at least 200×150, and more than 4 kB (not blank).
 fn assert_png(path: &Path) {
@@ -194,8 +195,14 @@ fn fig3_quick_dynamics_learning_order_and_regimes() {
     assert!(o.report.failed().is_empty(), "{:?}", o.report.failed());
 }
 
-fn parse(text: &str) -> Grid {
-    Grid::from_toml_str(text, Path::new("grid.toml"), Path::new(".")).expect("grid")
+/// The grid of a typed sweep, checked against the grid file written for Slurm: the same points,
+/// ids and configs.
+fn parse(sweep: &Sweep) -> Grid {
+    let g = sweep.grid(Path::new("grid.toml"), Path::new(".")).expect("grid");
+    let text = sweep.to_toml().expect("grid file");
+    let back = Grid::from_toml_str(&text, Path::new("grid.toml"), Path::new(".")).expect("grid file");
+    assert_eq!(back.points, g.points);
+    g
 }
 
 fn values(g: &Grid, f: impl Fn(&waddington::config::RunConfig) -> f64) -> Vec<f64> {
@@ -226,13 +233,13 @@ fn assert_standard(g: &Grid, epochs: usize) {
 #[test]
 fn paper_protocols_match_the_spec_table() {
     // Fig. 1: n ∈ {3, 15, 30} × T ∈ {400, 550, 670}, "ic" + 5 000 epochs.
-    let g = parse(&fig1::grid(Scale::Paper, 0, ""));
+    let g = parse(&fig1::sweep(Scale::Paper, 0, DataConfig::default()));
     assert_eq!(g.points.len(), 9);
     assert_eq!(values(&g, |c| c.model.n), [3.0, 15.0, 30.0]);
     assert_eq!(values(&g, |c| c.model.temperature), [400.0, 550.0, 670.0]);
     assert_standard(&g, 5000);
     // Fig. 2: n = 2…60 × T ∈ {450, 550, 650, 750}, "ic" + silent 10 000 + "end" = 10 001 updates.
-    let g = parse(&fig2::grid(Scale::Paper, 0, ""));
+    let g = parse(&fig2::sweep(Scale::Paper, 0, DataConfig::default()));
     assert_eq!(g.points.len(), 59 * 4);
     assert_eq!(
         values(&g, |c| c.model.n),
@@ -243,7 +250,7 @@ fn paper_protocols_match_the_spec_table() {
     assert_eq!(fig2::protocol(Scale::Paper).plotted, [450.0, 650.0, 750.0]);
     // Fig. 3: n ∈ {3, 15, 30, 40}, T = 670, "ic" + 3 500 epochs, recorded every 10 (the UMAP and
     // recognition frames of the paper).
-    let g = parse(&fig3::grid(Scale::Paper, 0, ""));
+    let g = parse(&fig3::sweep(Scale::Paper, 0, DataConfig::default()));
     assert_eq!(g.points.len(), 4);
     assert_eq!(values(&g, |c| c.model.n), [3.0, 15.0, 30.0, 40.0]);
     assert_eq!(values(&g, |c| c.model.temperature), [670.0]);
@@ -252,11 +259,21 @@ fn paper_protocols_match_the_spec_table() {
     assert_eq!(fig3::frames(30.0), [40, 90, 125, 153, 180, 280, 344]);
     assert_eq!(fig3::frames(3.0), [10, 30, 40, 62, 90, 120, 344]);
     // Quick grids are subsets of the paper's settings.
-    let q = parse(&fig1::grid(Scale::Quick, 0, ""));
+    let q = parse(&fig1::sweep(Scale::Quick, 0, DataConfig::default()));
     assert_eq!(q.points.len(), 4);
     assert_standard(&q, 3500);
-    assert_eq!(parse(&fig2::grid(Scale::Quick, 0, "")).points.len(), 9);
-    assert_eq!(parse(&fig3::grid(Scale::Quick, 0, "")).points.len(), 2);
+    assert_eq!(
+        parse(&fig2::sweep(Scale::Quick, 0, DataConfig::default()))
+            .points
+            .len(),
+        9
+    );
+    assert_eq!(
+        parse(&fig3::sweep(Scale::Quick, 0, DataConfig::default()))
+            .points
+            .len(),
+        2
+    );
 }
 
 /// On the paper's reference 200-digit set the n = 30 learning order is 1, 4, 7, 9, 5, 6, 8, 3, 2, 0

@@ -9,8 +9,9 @@ mod common;
 use common::reproduce::{options, value};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+use waddington::config::DataConfig;
 use waddington::reproduce::{self, Figure, Outcome, Scale, fig4, fig7, fig8};
-use waddington::sweep::Grid;
+use waddington::sweep::{Grid, Sweep};
 
 fn text(o: &Outcome, key: &str) -> String {
     o.report
@@ -158,11 +159,25 @@ fn fig8_quick_populations_fall_with_temperature_in_reverse_learning_order() {
     assert!(value(&o, "disappearance_vs_learning_order_tau") < 0.0);
 }
 
-const DATA: &str = "[data]\ndigits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n";
-
-fn grid(text: &str) -> Grid {
+/// The grid of a typed sweep; its grid file (for Slurm) must give the same points, ids and configs.
+fn grid(sweep: &Sweep) -> Grid {
     let d = tempfile::tempdir().expect("tmp");
-    Grid::from_toml_str(text, &d.path().join("grid.toml"), d.path()).expect("grid")
+    let g = sweep.grid(&d.path().join("grid.toml"), d.path()).expect("grid");
+    let text = sweep.to_toml().expect("grid file");
+    let back = Grid::from_toml_str(&text, &d.path().join("grid.toml"), d.path()).expect("grid file parses");
+    assert_eq!(back.name.as_deref(), Some(sweep.name.as_str()));
+    assert_eq!(back.points, g.points);
+    for (a, b) in back.points.iter().zip(&g.points) {
+        assert_eq!(a.config, b.config);
+    }
+    g
+}
+
+fn digits(d: &[usize]) -> DataConfig {
+    DataConfig {
+        digits: d.to_vec(),
+        ..DataConfig::default()
+    }
 }
 
 #[test]
@@ -183,12 +198,7 @@ fn fig4_paper_protocol_is_the_spec_grid() {
         (s.runs[0].1.clone(), s.runs[0].2),
         (vec![200, 440, 1070, 2390, 3430], (440, 2000))
     );
-    let g = grid(&fig4::grid_toml(
-        &p,
-        &p.systems[0],
-        "[data]\ndigits = [1, 4, 7]\n",
-        0,
-    ));
+    let g = grid(&fig4::sweep(&p, &p.systems[0], digits(&[1, 4, 7]), 0));
     assert_eq!(g.points.len(), 2);
     for pt in &g.points {
         let c = &pt.config;
@@ -224,14 +234,14 @@ fn fig7_paper_protocol_is_the_spec_grid() {
         assert!([550.0, 750.0, 800.0].contains(t));
         assert_eq!(ns, &all);
     }
-    let labels: Vec<String> = (0..10).map(|r| format!("\"l{r}.npy\"")).collect();
+    let labels: Vec<PathBuf> = (0..10).map(|r| PathBuf::from(format!("l{r}.npy"))).collect();
     let mut total = 0;
     for &ic in &p.ics {
-        let g = grid(&fig7::grid_toml(
+        let g = grid(&fig7::sweep(
             &p,
             ic,
-            "[data]\ndigits = [1, 7, 8]\n",
-            "\"m.npy\"",
+            digits(&[1, 7, 8]),
+            "m.npy".into(),
             &labels,
             0,
         ));
@@ -279,7 +289,7 @@ fn fig8_paper_protocol_is_the_spec_grid() {
         let picked: Vec<f64> = l.sample_indices.iter().map(|&i| l.temperatures[i]).collect();
         assert_eq!(picked, t.to_vec());
     }
-    let g = grid(&fig8::grid_toml(&p, &p.main, DATA, 0));
+    let g = grid(&fig8::sweep(&p, &p.main, DataConfig::default(), 0));
     assert_eq!(g.points.len(), 83);
     for pt in &g.points {
         let c = &pt.config;

@@ -4,176 +4,56 @@
 //! saddle → attractor connections, and network folds (finite β and β → ∞).
 
 use super::critical::{self, CriticalPoint, Kind, SearchOptions};
-use super::dense::{det, dist, norm, solve};
 use super::network::{Network, softmax};
 use super::ode::{DpOptions, dormand_prince};
 use super::potentials::Potential;
+use crate::continuation::{Algorithm, Continuation, FnCurve, Options, newton};
 use crate::error::{Error, Result};
+use crate::linalg::small::{det, dist, norm, solve};
 use serde::Serialize;
 
-/// Newton's method for a square system F(x) = 0 with a central finite-difference Jacobian
-/// (the residual is exact, so the root is exact to round-off; only the rate depends on the
-/// Jacobian). Returns `None` if it does not converge to |F| < tol.
-pub fn newton_fd<F: Fn(&[f64]) -> Vec<f64>>(
-    f: &F,
-    x0: &[f64],
-    tol: f64,
-    max_iter: usize,
-) -> Option<Vec<f64>> {
-    let n = x0.len();
-    let mut x = x0.to_vec();
-    let mut fx = f(&x);
-    if fx.len() != n {
-        return None;
-    }
-    let mut r = norm(&fx);
-    for _ in 0..max_iter {
-        if r < tol {
-            return Some(x);
-        }
-        let j = fd_jacobian(f, &x, n);
-        let step = solve(&j, &fx)?;
-        let mut t = 1.0;
-        let mut ok = false;
-        for _ in 0..30 {
-            let xt: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a - t * s).collect();
-            let ft = f(&xt);
-            let rt = norm(&ft);
-            if rt < r || rt < tol {
-                x = xt;
-                fx = ft;
-                r = rt;
-                ok = true;
-                break;
-            }
-            t *= 0.5;
-        }
-        if !ok {
-            break;
-        }
-    }
-    (r < tol).then_some(x)
-}
+/// The continuation options of this module: first step 0.01, steps in [1e−7, 0.05], 20 000
+/// accepted steps, corrector tolerance 1e−11 (spec §10.1).
+pub const CONTINUATION: Options = Options {
+    h_init: 0.01,
+    h_min: 1e-7,
+    h_max: 0.05,
+    max_steps: 20_000,
+    tol: 1e-11,
+};
 
-/// Central finite-difference Jacobian (rows = residual components, m of them; n columns).
-pub fn fd_jacobian<F: Fn(&[f64]) -> Vec<f64>>(f: &F, x: &[f64], m: usize) -> Vec<f64> {
-    let n = x.len();
-    let mut j = vec![0.0; m * n];
-    let mut xp = x.to_vec();
-    for k in 0..n {
-        let h = 1e-6 * (1.0 + x[k].abs());
-        xp[k] = x[k] + h;
-        let fp = f(&xp);
-        xp[k] = x[k] - h;
-        let fm = f(&xp);
-        xp[k] = x[k];
-        for i in 0..m {
-            j[i * n + k] = (fp[i] - fm[i]) / (2.0 * h);
-        }
-    }
-    j
-}
-
-/// Options of the pseudo-arclength continuation.
-#[derive(Debug, Clone, Copy)]
-pub struct ContOptions {
-    /// Initial step.
-    pub ds: f64,
-    /// Largest step.
-    pub ds_max: f64,
-    /// Smallest step (the branch ends when the corrector fails below it).
-    pub ds_min: f64,
-    /// Maximum number of steps.
-    pub max_steps: usize,
-    /// Residual tolerance of the corrector.
-    pub tol: f64,
-}
-
-impl Default for ContOptions {
-    fn default() -> Self {
-        ContOptions {
-            ds: 0.01,
-            ds_max: 0.05,
-            ds_min: 1e-7,
-            max_steps: 20_000,
-            tol: 1e-11,
-        }
-    }
-}
-
-/// The unit tangent of the curve F(x) = 0 (F: ℝ^{n+1} → ℝ^n) at x, oriented along `prev`.
-fn tangent<F: Fn(&[f64]) -> Vec<f64>>(f: &F, x: &[f64], prev: &[f64]) -> Option<Vec<f64>> {
-    let n1 = x.len();
-    let n = n1 - 1;
-    let j = fd_jacobian(f, x, n);
-    let mut a = j.clone();
-    a.extend_from_slice(prev);
-    let mut rhs = vec![0.0; n1];
-    rhs[n] = 1.0;
-    let t = solve(&a, &rhs)?;
-    let nt = norm(&t);
-    let t: Vec<f64> = t.iter().map(|v| v / nt).collect();
-    let s = t.iter().zip(prev).map(|(a, b)| a * b).sum::<f64>();
-    Some(if s < 0.0 {
-        t.iter().map(|v| -v).collect()
-    } else {
-        t
-    })
-}
-
-/// Pseudo-arclength continuation of the curve F(x) = 0, F: ℝ^{n+1} → ℝ^n, from the point x0
-/// in the initial direction `dir`, until `stop(x)` or the step budget (spec §10.1). Returns the
-/// points and the indices after which the component `watch` of the tangent changed sign
-/// (turning points in that coordinate: folds when `watch` is the parameter).
-pub fn continue_curve<F, S>(
+/// Pseudo-arclength continuation of the curve F(x) = 0, F: ℝ^{n+1} → ℝ^n, from the point x0 in
+/// the initial direction `dir` with the damped corrector ([`Algorithm::damped`]), until `stop(x)`
+/// or the end of the branch. Returns the points (x0 first) and the indices after which the
+/// component `watch` of the tangent changed sign (turning points in that coordinate: folds when
+/// `watch` is the parameter).
+fn follow<F, S>(
     f: &F,
     x0: &[f64],
     dir: &[f64],
     watch: usize,
-    opts: &ContOptions,
+    opts: &Options,
     stop: S,
 ) -> (Vec<Vec<f64>>, Vec<usize>)
 where
     F: Fn(&[f64]) -> Vec<f64>,
     S: Fn(&[f64]) -> bool,
 {
-    let n1 = x0.len();
     let mut pts = vec![x0.to_vec()];
     let mut turns = Vec::new();
-    let Some(mut t) = tangent(f, x0, dir) else {
+    let curve = FnCurve { f, dim: x0.len() };
+    let Some(branch) = Continuation::new(curve, x0.to_vec(), dir, Algorithm::damped(), *opts) else {
         return (pts, turns);
     };
-    let mut x = x0.to_vec();
-    let mut ds = opts.ds;
-    for _ in 0..opts.max_steps {
-        let pred: Vec<f64> = x.iter().zip(&t).map(|(a, b)| a + ds * b).collect();
-        let tt = t.clone();
-        let pr = pred.clone();
-        let aug = |y: &[f64]| {
-            let mut r = f(y);
-            r.push((0..n1).map(|k| tt[k] * (y[k] - pr[k])).sum());
-            r
-        };
-        match newton_fd(&aug, &pred, opts.tol, 12) {
-            Some(y) if dist(&y, &x) < 3.0 * ds => {
-                let Some(tn) = tangent(f, &y, &t) else { break };
-                if tn[watch].signum() != t[watch].signum() && t[watch] != 0.0 {
-                    turns.push(pts.len() - 1);
-                }
-                x = y;
-                t = tn;
-                pts.push(x.clone());
-                ds = (ds * 1.3).min(opts.ds_max);
-                if stop(&x) {
-                    break;
-                }
-            }
-            _ => {
-                ds *= 0.5;
-                if ds < opts.ds_min {
-                    break;
-                }
-            }
+    let mut t = branch.point().tau.clone();
+    for p in branch {
+        if p.tau[watch].signum() != t[watch].signum() && t[watch] != 0.0 {
+            turns.push(pts.len() - 1);
+        }
+        t = p.tau;
+        pts.push(p.x);
+        if stop(pts.last().map_or(&[][..], |v| v.as_slice())) {
+            break;
         }
     }
     (pts, turns)
@@ -213,7 +93,7 @@ pub fn refine_fold(pot: &dyn Potential, theta: &[f64], idx: usize, z0: &[f64], p
     };
     let mut x0 = z0.to_vec();
     x0.push(p0);
-    let y = newton_fd(&f, &x0, 1e-12, 60)?;
+    let y = newton(&f, &x0, 1e-12, 60)?;
     Some(Fold {
         param: idx,
         value: y[d],
@@ -246,7 +126,7 @@ pub fn landscape_diagram(
     idx: usize,
     p_min: f64,
     p_max: f64,
-    opts: &ContOptions,
+    opts: &Options,
 ) -> Result<Vec<Branch>> {
     if p_max.partial_cmp(&p_min) != Some(std::cmp::Ordering::Greater) || idx >= theta.len() {
         return Err(Error::invalid(
@@ -270,9 +150,9 @@ pub fn landscape_diagram(
     let mut seeds: Vec<(Vec<f64>, f64, f64)> = start.iter().map(|c| (c.z.clone(), p_min, 1.0)).collect();
     seeds.extend(end.iter().map(|c| (c.z.clone(), p_max, -1.0)));
     let width = p_max - p_min;
-    let o = ContOptions {
-        ds: opts.ds.min(width / 50.0),
-        ds_max: opts.ds_max.min(width / 20.0),
+    let o = Options {
+        h_init: opts.h_init.min(width / 50.0),
+        h_max: opts.h_max.min(width / 20.0),
         ..*opts
     };
     for (k, (z, p0, sgn)) in seeds.into_iter().enumerate() {
@@ -284,7 +164,7 @@ pub fn landscape_diagram(
         let mut dir = vec![0.0; d + 1];
         dir[d] = sgn;
         let stop = |y: &[f64]| y[d] < p_min - 1e-12 || y[d] > p_max + 1e-12 || norm(&y[..d]) > zbound;
-        let (mut pts, turns) = continue_curve(&f, &x0, &dir, d, &o, stop);
+        let (mut pts, turns) = follow(&f, &x0, &dir, d, &o, stop);
         // Clip the last point back onto the interval end by Newton at fixed p.
         if let Some(last) = pts.last().cloned()
             && (last[d] < p_min || last[d] > p_max)
@@ -354,7 +234,7 @@ pub fn fold_curve(
     j: usize,
     range_i: (f64, f64),
     range_j: (f64, f64),
-    opts: &ContOptions,
+    opts: &Options,
 ) -> FoldCurve {
     let d = pot.dim();
     let i = fold.param;
@@ -384,7 +264,7 @@ pub fn fold_curve(
     for sgn in [-1.0, 1.0] {
         let mut dir = vec![0.0; d + 2];
         dir[d + 1] = sgn;
-        let (pts, _) = continue_curve(&f, &x0, &dir, d + 1, opts, stop);
+        let (pts, _) = follow(&f, &x0, &dir, d + 1, opts, stop);
         if sgn < 0.0 {
             all.extend(pts.into_iter().rev());
         } else {
@@ -558,7 +438,7 @@ pub fn network_fold(net: &Network, theta: &[f64], idx: usize, m0: &[f64], p0: f6
         *v -= mean;
     }
     x0.push(p0);
-    let y = newton_fd(&f, &x0, 1e-9, 100)?;
+    let y = newton(&f, &x0, 1e-9, 100)?;
     let mut m = vec![0.0; p];
     softmax(&y[..p], &mut m);
     Some(NetworkFold { value: y[p], m })
@@ -644,7 +524,7 @@ fn kkt_jacobian(net: &Network, support: &[usize], ms: &[f64], th: &[f64]) -> Vec
 pub fn kkt_equilibrium(net: &Network, theta: &[f64], support: &[usize], m0: &[f64]) -> Option<Vec<f64>> {
     let f = |y: &[f64]| kkt_residual(net, support, y, theta);
     let x0: Vec<f64> = support.iter().map(|&s| m0[s]).collect();
-    let y = newton_fd(&f, &x0, 1e-13 * (1.0 + net.lambda), 100)?;
+    let y = newton(&f, &x0, 1e-13 * (1.0 + net.lambda), 100)?;
     Some(embed_support(net.p, support, &y))
 }
 
@@ -668,7 +548,7 @@ pub fn kkt_fold(
     };
     let mut x0: Vec<f64> = support.iter().map(|&s| m0[s]).collect();
     x0.push(p0);
-    let y = newton_fd(&f, &x0, 1e-12 * (1.0 + net.lambda), 100)?;
+    let y = newton(&f, &x0, 1e-12 * (1.0 + net.lambda), 100)?;
     Some(NetworkFold {
         value: y[q],
         m: embed_support(net.p, support, &y[..q]),
@@ -695,70 +575,15 @@ pub fn track_kkt_fold(
     dir[q] = (p_to - p_from).signum();
     let lo = p_from.min(p_to);
     let hi = p_from.max(p_to);
-    let opts = ContOptions {
-        ds: 1e-3,
-        ds_max: 0.01,
-        ..Default::default()
+    let opts = Options {
+        h_init: 1e-3,
+        h_max: 0.01,
+        ..CONTINUATION
     };
-    let (pts, turns) = continue_curve(&f, &x0, &dir, q, &opts, |y| {
+    let (pts, turns) = follow(&f, &x0, &dir, q, &opts, |y| {
         y[q] < lo - 1e-9 || y[q] > hi + 1e-9 || y[..q].iter().any(|v| *v < -1e-9)
     });
     let i = *turns.first()?;
     let m = embed_support(net.p, support, &pts[i][..q]);
     kkt_fold(net, theta, idx, support, &m, pts[i][q])
-}
-
-/// Zero of a scalar function by bisection on [lo, hi] (sign change required).
-pub fn bisect<F: Fn(f64) -> f64>(f: F, mut lo: f64, mut hi: f64) -> Option<f64> {
-    let (mut flo, fhi) = (f(lo), f(hi));
-    if flo.signum() == fhi.signum() {
-        return None;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mid == lo || mid == hi {
-            break;
-        }
-        let fm = f(mid);
-        if fm.signum() == flo.signum() {
-            lo = mid;
-            flo = fm;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(0.5 * (lo + hi))
-}
-
-/// Times along a schedule at which a discrete signature changes (e.g. the numbers of minima and
-/// saddles of V, or the stable network equilibria), scanned with step `dt` and bisected to 1e−9;
-/// the signatures reported are those at the scan points on either side.
-pub fn signature_changes<S, F>(t0: f64, t1: f64, dt: f64, sig: F) -> Vec<(f64, S, S)>
-where
-    S: PartialEq + Clone,
-    F: Fn(f64) -> S,
-{
-    let mut out = Vec::new();
-    let n = ((t1 - t0) / dt).ceil() as usize;
-    let mut prev_t = t0;
-    let mut prev = sig(t0);
-    for k in 1..=n {
-        let t = (t0 + k as f64 * dt).min(t1);
-        let s = sig(t);
-        if s != prev {
-            let (mut lo, mut hi) = (prev_t, t);
-            while hi - lo > 1e-9 {
-                let mid = 0.5 * (lo + hi);
-                if sig(mid) == prev {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            out.push((hi, prev.clone(), s.clone()));
-        }
-        prev = s;
-        prev_t = t;
-    }
-    out
 }

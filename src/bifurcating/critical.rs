@@ -2,9 +2,9 @@
 //! elimination where available, multi-start damped Newton (Levenberg–Marquardt) on ∇V = 0 as
 //! the general method, Newton polishing, deduplication, and classification by the Hessian.
 
-use super::dense::{dist, norm, solve, sym_eigenvalues};
 use super::potentials::Potential;
 use crate::error::{Error, Result};
+use crate::linalg::small::{dist, norm, solve, sym_eigenvalues};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_distr::{Distribution, Uniform};

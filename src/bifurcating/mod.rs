@@ -18,7 +18,6 @@
 pub mod bifurcation;
 pub mod critical;
 pub mod data;
-pub mod dense;
 pub mod figures;
 pub mod network;
 pub mod ode;

@@ -3,10 +3,10 @@
 //! N-dimensional dynamics, Jacobians, finite-β equilibria and their stability, β → ∞ margins,
 //! and the free energy F_β (Lyapunov function for conventions A and C).
 
-use super::dense::{det, eigenvalues, solve};
 use super::patterns::Patterns;
 use super::potentials::Potential;
 use crate::error::{Error, Result};
+use crate::linalg::small::{det, eigenvalues, solve};
 use std::sync::Arc;
 
 /// Which overlap enters the self-term of the softmax argument (spec §3.4 table, §12-E4).
@@ -405,7 +405,7 @@ impl Network {
     pub fn equilibrium_from(&self, v0: &[f64], theta: &[f64]) -> Option<Vec<f64>> {
         let mut v = v0.to_vec();
         let mut f = self.eq_residual(&v, theta);
-        let mut r = super::dense::norm(&f);
+        let mut r = crate::linalg::small::norm(&f);
         for _ in 0..200 {
             if r < 1e-11 * (1.0 + self.beta) {
                 break;
@@ -417,7 +417,7 @@ impl Network {
             for _ in 0..40 {
                 let vt: Vec<f64> = v.iter().zip(&step).map(|(a, s)| a - t * s).collect();
                 let ft = self.eq_residual(&vt, theta);
-                let rt = super::dense::norm(&ft);
+                let rt = crate::linalg::small::norm(&ft);
                 if rt < r {
                     v = vt;
                     f = ft;
@@ -460,7 +460,7 @@ impl Network {
             ];
             for v0 in vs {
                 if let Some(m) = self.equilibrium_from(&v0, theta)
-                    && !found.iter().any(|f| super::dense::dist(f, &m) < 1e-7)
+                    && !found.iter().any(|f| crate::linalg::small::dist(f, &m) < 1e-7)
                 {
                     found.push(m);
                 }

@@ -2,14 +2,16 @@
 //! (spec §3.1–3.2, §8.2), and pattern builders: random ±1, Walsh–Hadamard rows, correlated
 //! families, class means of a labelled expression matrix.
 
-use super::dense::solve;
 use crate::error::{Error, Result};
+use crate::linalg::small::solve;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 /// Per-pattern normalisation across genes (spec §8.2 step 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalisation {
     /// Leave as is.
@@ -47,7 +49,7 @@ impl Patterns {
         crate::npy::check_finite(&xi.view(), "patterns")?;
         let c = xi.t().dot(&xi) / n as f64;
         let cv: Vec<f64> = c.iter().copied().collect();
-        let ev = super::dense::sym_eigenvalues(&cv, p);
+        let ev = crate::linalg::small::sym_eigenvalues(&cv, p);
         let condition = if ev[0] > 0.0 {
             ev[p - 1] / ev[0]
         } else {

@@ -659,12 +659,18 @@ pub fn first_event(events: &[EventHit], name: &str, to: i64) -> Option<f64> {
 }
 
 /// Write a run's arrays and summary into `dir` (see docs/bifurcating.md for the file list).
-/// Refuses to overwrite a finished output ([`crate::atomic::check_outputs`]); the files of an
-/// interrupted one are written again.
-pub fn write_outputs(dir: &Path, sc: &Scenario, res: &[RunResult], potential_names: &[String]) -> Result<()> {
+/// Refuses to overwrite a finished output unless `force` ([`crate::atomic::check_outputs`]); the
+/// files of an interrupted one are written again.
+pub fn write_outputs(
+    dir: &Path,
+    sc: &Scenario,
+    res: &[RunResult],
+    potential_names: &[String],
+    force: bool,
+) -> Result<()> {
     // `summary.json` is written last, so its presence marks a finished output (`x.npy` is absent
     // without patterns, so the whole list cannot serve).
-    crate::atomic::check_outputs(dir, &["summary.json"], false)?;
+    crate::atomic::check_outputs(dir, &["summary.json"], force)?;
     let stack = |get: &dyn Fn(&RunResult) -> Array2<f64>| -> Result<ndarray::Array3<f64>> {
         let a0 = get(&res[0]);
         let mut out = ndarray::Array3::zeros((res.len(), a0.nrows(), a0.ncols()));
@@ -768,7 +774,7 @@ pub fn schedule_crossings(model: &Model, t_end: f64, dt: f64) -> Result<Vec<Cros
         use super::critical::Kind::*;
         (c(Minimum), c(Saddle), c(Maximum))
     };
-    for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig_v) {
+    for (t, a, b) in crate::continuation::signature_changes(0.0, t_end, dt, sig_v) {
         out.push(Crossing {
             t,
             theta: sched.eval(t),
@@ -777,7 +783,7 @@ pub fn schedule_crossings(model: &Model, t_end: f64, dt: f64) -> Result<Vec<Cros
     }
     for mu in 0..net.p {
         let sig = |t: f64| net.margin(mu, &sched.eval(t)) > 0.0;
-        for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig) {
+        for (t, a, b) in crate::continuation::signature_changes(0.0, t_end, dt, sig) {
             out.push(Crossing {
                 t,
                 theta: sched.eval(t),
@@ -794,7 +800,7 @@ pub fn schedule_crossings(model: &Model, t_end: f64, dt: f64) -> Result<Vec<Cros
             .filter(|e| e.stability == super::network::Stability::Stable)
             .count()
     };
-    for (t, a, b) in super::bifurcation::signature_changes(0.0, t_end, dt, sig_n) {
+    for (t, a, b) in crate::continuation::signature_changes(0.0, t_end, dt, sig_n) {
         out.push(Crossing {
             t,
             theta: sched.eval(t),

@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace existing analysis outputs (`--overwrite` is the old spelling).
-    #[arg(long = "force", alias = "overwrite")]
-    pub overwrite: bool,
+    #[arg(long, alias = "overwrite")]
+    pub force: bool,
     /// Do not draw analysis/recognition.png and analysis/split-tree.png (single run).
     #[arg(long)]
     pub no_figures: bool,
@@ -51,7 +51,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             &a.runs[0],
             &options,
             a.out.as_deref(),
-            a.overwrite,
+            a.force,
             !a.no_figures,
         )?;
         print!("{}", an.report());
@@ -66,7 +66,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 "--out DIR is required when several run folders are analysed (the ensemble summary goes there)"
             );
         };
-        let e = landscape::io::analyze_ensemble(&a.runs, &options, &out, a.overwrite)?;
+        let e = landscape::io::analyze_ensemble(&a.runs, &options, &out, a.force)?;
         print!("{}", landscape::io::ensemble_report(&e));
         println!("wrote {} and RUN_DIR/analysis for every run", out.display());
     }

@@ -4,9 +4,10 @@
 
 use anyhow::Context;
 use std::path::PathBuf;
-use waddington::bifurcating::bifurcation::{self, ContOptions};
+use waddington::bifurcating::bifurcation::{self, CONTINUATION};
 use waddington::bifurcating::critical::{self, SearchOptions};
 use waddington::bifurcating::figures;
+use waddington::bifurcating::patterns::Normalisation;
 use waddington::bifurcating::potentials::{self, PolyPotential, Potential};
 use waddington::bifurcating::scenario::{self, Scenario};
 use waddington::reduced::figures::check_output;
@@ -131,6 +132,9 @@ pub enum Command {
         /// Write diagram.json here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace a finished diagram in --out.
+        #[arg(long)]
+        force: bool,
     },
     /// Network equilibria (finite β) and pure-pattern margins (β → ∞) at fixed parameters, for
     /// the scenario's network (default: the Figure-1 network).
@@ -151,7 +155,7 @@ pub enum Command {
         scenario: Option<PathBuf>,
         /// Data set: krumsiek11 (vendored), guo or guo-norm (Guo 2010, needs Debian's
         /// r-bioc-destiny or --rda).
-        #[arg(long, default_value = "krumsiek11")]
+        #[arg(long, default_value = "krumsiek11", value_parser = ["krumsiek11", "guo", "guo-norm"])]
         data: String,
         /// Classes in pattern order, comma separated (krumsiek11: progenitor, Mo, Neu, Ery, Mk;
         /// guo: ICM, PrE, EPI, TE or stages 2C … 64C). Default: progenitor,Mo,Neu / ICM,PrE,EPI.
@@ -161,9 +165,9 @@ pub enum Command {
         /// $WADDINGTON_DESTINY_DATA).
         #[arg(long)]
         rda: Option<PathBuf>,
-        /// Per-pattern normalisation: none, z-score (default), unit-rms.
-        #[arg(long)]
-        normalise: Option<String>,
+        /// Per-pattern normalisation (default: z-score).
+        #[arg(long, value_enum)]
+        normalise: Option<Normalisation>,
     },
     /// Simulate a scenario (network reduced/full or landscape; schedule; noise) and write
     /// t.npy, m.npy, z.npy, theta.npy, x.npy, events.json, summary.json.
@@ -176,6 +180,9 @@ pub enum Command {
         /// Also draw m(t) (or z(t)) with the located events to this new file (.png or .svg).
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// Replace finished results in --out (and the --plot file).
+        #[arg(long)]
+        force: bool,
     },
     /// The Figure-1 scenario of spec §7: which pattern the network ends in and when each
     /// bifurcation was crossed.
@@ -189,6 +196,9 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Replace finished results in --out.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -210,7 +220,8 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             second,
             second_range,
             out,
-        } => diagram(&pot, &vary, from, to, second, second_range, out),
+            force,
+        } => diagram(&pot, &vary, from, to, second, second_range, out, force),
         Command::Equilibria {
             scenario,
             params,
@@ -223,8 +234,18 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             rda,
             normalise,
         } => patterns(scenario, data, classes, rda, normalise),
-        Command::Simulate { scenario, out, plot } => simulate(&scenario, &out, plot),
-        Command::Demo { beta, out, json } => demo(beta, out, json),
+        Command::Simulate {
+            scenario,
+            out,
+            plot,
+            force,
+        } => simulate(&scenario, &out, plot, force),
+        Command::Demo {
+            beta,
+            out,
+            json,
+            force,
+        } => demo(beta, out, json, force),
     }
 }
 
@@ -325,6 +346,7 @@ fn param_index(pot: &dyn Potential, name: &str) -> anyhow::Result<usize> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn diagram(
     pa: &PotentialArgs,
     param: &str,
@@ -333,11 +355,12 @@ fn diagram(
     second: Option<String>,
     second_range: Vec<f64>,
     out: Option<PathBuf>,
+    force: bool,
 ) -> anyhow::Result<()> {
     let (pot, p) = pa.build()?;
     let idx = param_index(&pot, param)?;
     let (lo, hi) = (from.min(to), from.max(to));
-    let branches = bifurcation::landscape_diagram(&pot, &p, idx, lo, hi, &ContOptions::default())?;
+    let branches = bifurcation::landscape_diagram(&pot, &p, idx, lo, hi, &CONTINUATION)?;
     let mut curves = Vec::new();
     if let Some(sec) = second {
         let j = param_index(&pot, &sec)?;
@@ -345,9 +368,10 @@ fn diagram(
         let folds: Vec<&bifurcation::Fold> = branches.iter().flat_map(|b| b.folds.iter()).collect();
         let mut done: Vec<(f64, Vec<f64>)> = Vec::new();
         for f in folds {
-            if done.iter().any(|(v, z)| {
-                (v - f.value).abs() < 1e-8 && waddington::bifurcating::dense::dist(z, &f.z) < 1e-6
-            }) {
+            if done
+                .iter()
+                .any(|(v, z)| (v - f.value).abs() < 1e-8 && waddington::linalg::small::dist(z, &f.z) < 1e-6)
+            {
                 continue;
             }
             done.push((f.value, f.z.clone()));
@@ -358,7 +382,7 @@ fn diagram(
                 j,
                 range_i,
                 (second_range[0], second_range[1]),
-                &ContOptions::default(),
+                &CONTINUATION,
             );
             curves.push(serde_json::json!({ "start": f, "curve": c }));
         }
@@ -370,13 +394,8 @@ fn diagram(
     let text = serde_json::to_string_pretty(&doc)?;
     match out {
         Some(dir) => {
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            waddington::atomic::check_outputs(&dir, &["diagram.json"], force)?;
             let f = dir.join("diagram.json");
-            anyhow::ensure!(
-                !f.exists(),
-                "{} already exists; choose a new output folder",
-                f.display()
-            );
             waddington::atomic::write_bytes(&f, text, waddington::atomic::Durability::Atomic)?;
             eprintln!("wrote {}", f.display());
         }
@@ -425,32 +444,21 @@ fn patterns(
     data: String,
     classes: Option<Vec<String>>,
     rda: Option<PathBuf>,
-    normalise: Option<String>,
+    normalise: Option<Normalisation>,
 ) -> anyhow::Result<()> {
     let spec = match path {
         Some(p) => Scenario::from_file(&p)?
             .patterns
             .context("the scenario has no [patterns] section")?,
-        None => {
-            if !matches!(data.as_str(), "krumsiek11" | "guo" | "guo-norm") {
-                anyhow::bail!("--data: unknown '{data}'; use krumsiek11, guo or guo-norm");
-            }
-            let normalise = normalise
-                .map(|n| {
-                    serde_json::from_value(serde_json::Value::String(n.clone()))
-                        .with_context(|| format!("--normalise: '{n}'; use none, z-score or unit-rms"))
-                })
-                .transpose()?;
-            scenario::PatternSpec {
-                kind: data,
-                n: None,
-                seed: 0,
-                fraction: None,
-                path: rda.map(|p| p.to_string_lossy().into_owned()),
-                classes,
-                normalise,
-            }
-        }
+        None => scenario::PatternSpec {
+            kind: data,
+            n: None,
+            seed: 0,
+            fraction: None,
+            path: rda.map(|p| p.to_string_lossy().into_owned()),
+            classes,
+            normalise,
+        },
     };
     let classes = spec.data_classes();
     let p = classes.as_ref().map_or(3, |c| c.len());
@@ -465,9 +473,14 @@ fn patterns(
     Ok(())
 }
 
-fn simulate(path: &std::path::Path, out: &std::path::Path, plot: Option<PathBuf>) -> anyhow::Result<()> {
+fn simulate(
+    path: &std::path::Path,
+    out: &std::path::Path,
+    plot: Option<PathBuf>,
+    force: bool,
+) -> anyhow::Result<()> {
     if let Some(f) = &plot {
-        check_output(f, false).with_context(|| format!("--plot {}", f.display()))?;
+        check_output(f, force).with_context(|| format!("--plot {}", f.display()))?;
     }
     let sc = Scenario::from_file(path)?;
     let model = sc.model()?;
@@ -479,7 +492,7 @@ fn simulate(path: &std::path::Path, out: &std::path::Path, plot: Option<PathBuf>
     let res: Vec<scenario::RunResult> = (0..n)
         .map(|k| scenario::run(&sc, &model, k))
         .collect::<waddington::Result<_>>()?;
-    scenario::write_outputs(out, &sc, &res, model.potential.param_names())?;
+    scenario::write_outputs(out, &sc, &res, model.potential.param_names(), force)?;
     for e in &res[0].events {
         println!("t = {:10.4}  {:<10} {} -> {}", e.t, e.name, e.from, e.to);
     }
@@ -496,7 +509,7 @@ fn simulate(path: &std::path::Path, out: &std::path::Path, plot: Option<PathBuf>
     Ok(())
 }
 
-fn demo(beta: f64, out: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+fn demo(beta: f64, out: Option<PathBuf>, json: bool, force: bool) -> anyhow::Result<()> {
     let sc = Scenario::figure1(beta, 6.0);
     let model = sc.model()?;
     let res = scenario::run(&sc, &model, 0)?;
@@ -507,6 +520,7 @@ fn demo(beta: f64, out: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
             &sc,
             std::slice::from_ref(&res),
             model.potential.param_names(),
+            force,
         )?;
     }
     let last = res.m.row(res.m.nrows() - 1).to_vec();

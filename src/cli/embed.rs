@@ -12,18 +12,18 @@ pub struct ParamArgs {
     /// Minimum distance of embedded points.
     #[arg(long, default_value_t = 0.05)]
     min_dist: f64,
-    /// Input metric: correlation or euclidean.
-    #[arg(long, default_value = "correlation")]
-    metric: String,
+    /// Input metric.
+    #[arg(long, value_enum, default_value_t = Metric::Correlation)]
+    metric: Metric,
     /// Seed of the layout.
     #[arg(long, default_value_t = 4)]
     seed: u64,
     /// Layout epochs (default: 500 for N ≤ 10 000, else 200).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Initialisation: spectral, pca or random.
-    #[arg(long, default_value = "spectral")]
-    init: String,
+    /// Initialisation.
+    #[arg(long, value_enum, default_value_t = Init::Spectral)]
+    init: Init,
 }
 
 impl ParamArgs {
@@ -31,10 +31,10 @@ impl ParamArgs {
         Ok(UmapParams {
             n_neighbors: self.neighbors,
             min_dist: self.min_dist,
-            metric: Metric::parse(&self.metric)?,
+            metric: self.metric,
             seed: self.seed,
             n_epochs: self.epochs,
-            init: Init::parse(&self.init)?,
+            init: self.init,
             ..UmapParams::paper()
         })
     }

@@ -70,8 +70,8 @@ pub enum Command {
         /// Output figure (.png or .svg).
         #[arg(long)]
         out: PathBuf,
-        /// Colour map: viridis or bwr.
-        #[arg(long, default_value = "viridis")]
+        /// Colour map.
+        #[arg(long, default_value = "viridis", value_parser = ["viridis", "bwr"])]
         cmap: String,
         /// Lower end of the colour range (default: data minimum).
         #[arg(long, allow_hyphen_values = true)]

@@ -3,11 +3,12 @@
 
 use anyhow::Context;
 use std::path::PathBuf;
-use waddington::reduced::continuation::{self, DiagramOptions, Parameter};
+use waddington::reduced::branches::{self, DiagramOptions, Parameter};
 use waddington::reduced::{
     Control, LossPower, PairDots, TwoMemory, figures, fixed_points, nullclines, output, regions, splitting,
     transition,
 };
+use waddington::reduced::{bench, fold_curves};
 
 /// The pair and the system (shared by all subcommands).
 #[derive(Debug, clap::Args)]
@@ -354,7 +355,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["diagram.json", "diagram.npz"], force)?;
             let t0 = std::time::Instant::now();
-            let d = continuation::diagram(&sys, param, fixed, range, &opts);
+            let d = branches::diagram(&sys, param, fixed, range, &opts);
             let secs = t0.elapsed().as_secs_f64();
             for f in &d.folds {
                 println!(
@@ -459,7 +460,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             anyhow::ensure!(seeds >= 1, "--seeds must be at least 1");
             check_plot(plot.as_deref(), force)?;
             output::prepare(&out, &["fold_curves.json", "fold_curves.npz"], force)?;
-            let curves = continuation::fold_curves(&sys, [n_min, n_max], [t_min, t_max], seeds);
+            let curves = fold_curves::fold_curves(&sys, [n_min, n_max], [t_min, t_max], seeds);
             println!(
                 "{} fold curves, {} cusps",
                 curves.curves.len(),
@@ -563,7 +564,7 @@ pub fn run(c: Command) -> anyhow::Result<()> {
             repeats,
         } => {
             let sys = system.system()?;
-            let r = continuation::bench(&sys, temperature, repeats.max(1));
+            let r = bench::bench(&sys, temperature, repeats.max(1));
             println!("{}", serde_json::to_string_pretty(&r)?);
         }
     }

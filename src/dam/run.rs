@@ -13,6 +13,7 @@ use crate::npy;
 use crate::run_folder::{
     self, Checkpoint, FolderState, Recorder, RunFolder, RunWriter, read_batches, read_config,
 };
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -346,37 +347,42 @@ fn continue_run(
         rec.record(&state.memories, &state.labels)?;
     }
     let every = cfg.train.checkpoint_every;
+    // The memories before the last epoch (to count the memories it left unchanged).
     let mut previous = state.memories.clone();
-    for e in done..total {
-        if e + 1 == total {
-            previous.assign(&state.memories);
-        }
-        trainer.epoch(&mut state, e);
+    let mut after = |completed: usize, state: &State| -> Result<()> {
         if !state.is_finite() {
             return Err(Error::Diverged(format!(
-                "non-finite memories or labels after epoch {} (n = {}, T = {}); lower the rate or check the data",
-                e + 1,
-                cfg.model.n,
-                cfg.model.temperature
+                "non-finite memories or labels after epoch {completed} (n = {}, T = {}); lower the rate or check the data",
+                cfg.model.n, cfg.model.temperature
             )));
         }
-        if rec.wants(e + 1) {
+        if completed + 1 == total {
+            previous.assign(&state.memories);
+        }
+        if rec.wants(completed) {
             rec.record(&state.memories, &state.labels)?;
         }
-        if every > 0 && (e + 1) % every == 0 && e + 1 < total {
+        if every > 0 && completed.is_multiple_of(every) && completed < total {
             rec.sync()?;
             w.write_checkpoint(&Checkpoint {
                 state: state.clone(),
-                epoch: e + 1,
+                epoch: completed,
                 records: rec.written(),
                 wall_seconds: wall_before + start.elapsed().as_secs_f64(),
                 frozen_memories: None,
             })?;
         }
-        if !progress(e + 1, total) && e + 1 < total {
+        if !progress(completed, total) && completed < total {
             rec.sync()?;
-            return Err(Error::Interrupted(e + 1));
+            return Err(Error::Interrupted(completed));
         }
+        Ok(())
+    };
+    if let ControlFlow::Break(e) = trainer.run_epochs(&mut state, done..total, |c, st| match after(c, st) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => ControlFlow::Break(e),
+    }) {
+        return Err(e);
     }
     let frozen = (total > done).then(|| {
         state

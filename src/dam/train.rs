@@ -30,6 +30,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
+use std::ops::ControlFlow;
 
 /// The trainable state: memories, labels and their velocities.
 #[derive(Debug, Clone, PartialEq)]
@@ -323,6 +324,25 @@ impl Trainer {
             self.batch_t_t.push(t.t().as_standard_layout().to_owned());
             self.batch_t.push(t);
         }
+    }
+
+    /// The one epoch loop of the project: run the epochs in `epochs` (0-based: each number is the
+    /// count of epochs completed before it) in order, calling `after(completed, state)` after each
+    /// one. `ControlFlow::Break(b)` stops the loop there and is returned. Every caller (training
+    /// runs, in-memory pair runs, the figures' validation runs) trains through this method.
+    pub fn run_epochs<B>(
+        &mut self,
+        state: &mut State,
+        epochs: std::ops::Range<usize>,
+        mut after: impl FnMut(usize, &State) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        for e in epochs {
+            self.epoch(state, e);
+            if let ControlFlow::Break(b) = after(e + 1, state) {
+                return ControlFlow::Break(b);
+            }
+        }
+        ControlFlow::Continue(())
     }
 
     /// Run epoch number `epoch` (0-based: the number of epochs completed before it): one step per
@@ -790,8 +810,6 @@ pub fn train_simple(
         Par::Seq,
     )?;
     let mut st = State::new(memories, labels);
-    for e in 0..epochs {
-        tr.epoch(&mut st, e);
-    }
+    let _ = tr.run_epochs(&mut st, 0..epochs, |_, _| ControlFlow::<()>::Continue(()));
     Ok(st)
 }

@@ -110,17 +110,6 @@ pub struct FitSummary {
     pub label_agreement_10nn: Option<f64>,
 }
 
-/// Refuse to overwrite `path` unless `force`.
-pub fn check_new(path: &Path, force: bool) -> Result<()> {
-    if path.exists() && !force {
-        return Err(Error::Exists {
-            path: path.to_path_buf(),
-            message: "already exists; choose another output or pass --force".into(),
-        });
-    }
-    Ok(())
-}
-
 /// Fit UMAP on `data` and write the fit folder `out` (module docs). Refuses to overwrite an
 /// existing model unless `force`.
 pub fn fit_to_dir(
@@ -221,9 +210,14 @@ pub fn transform_array(
 
 /// Where a transform writes: the path given, refusing to overwrite unless `force`.
 pub fn output_path(out: &Path, force: bool) -> Result<PathBuf> {
-    check_new(out, force)?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::invalid("--out", format!("{} is not a file name", out.display())))?;
+    crate::atomic::check_outputs(parent, &[name], force)?;
     Ok(out.to_path_buf())
 }

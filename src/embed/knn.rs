@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub const BLOCK_ENTRIES: usize = 8 << 20;
 
 /// A dissimilarity between data rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// 1 − Pearson correlation of the two rows.

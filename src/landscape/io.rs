@@ -171,24 +171,16 @@ fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
 }
 
 /// Write `summary.json`, `landscape.npz`, `tree.json`, `tree.nwk`, `tree.csv` into `out`
-/// (created if needed). Refuses to overwrite an existing `summary.json` unless `overwrite`.
-pub fn write_analysis(a: &Analysis, out: &Path, overwrite: bool) -> Result<()> {
-    write_outputs(a, out, overwrite, false).map(|_| ())
+/// (created if needed). Refuses to replace an existing `summary.json` unless `force`.
+pub fn write_analysis(a: &Analysis, out: &Path, force: bool) -> Result<()> {
+    write_outputs(a, out, force, false).map(|_| ())
 }
 
 /// [`write_analysis`], with the figures of [`super::figures::write_figures`] when `figures`.
 /// Every file is written whole or not at all and `summary.json` last, so an interrupted call
 /// leaves no `summary.json` and the same command completes the folder. Returns the figures.
-pub fn write_outputs(a: &Analysis, out: &Path, overwrite: bool, figures: bool) -> Result<Vec<PathBuf>> {
-    let summary_path = out.join("summary.json");
-    if summary_path.exists() && !overwrite {
-        return Err(Error::Exists {
-            path: out.to_path_buf(),
-            message: "already holds an analysis (summary.json); pass --force (or --overwrite) to replace it"
-                .into(),
-        });
-    }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+pub fn write_outputs(a: &Analysis, out: &Path, force: bool, figures: bool) -> Result<Vec<PathBuf>> {
+    crate::atomic::check_outputs(out, &["summary.json"], force)?;
     let npz_path = out.join("landscape.npz");
     let mut w = npy::create_npz(&npz_path)?;
     let epochs: Array1<i64> = a.epochs.iter().map(|&e| e as i64).collect();
@@ -254,13 +246,8 @@ mod erased {
 }
 
 /// Analyse the run folder `dir` and write its outputs into `out` (default `dir/analysis`).
-pub fn analyze_and_write(
-    dir: &Path,
-    options: &Options,
-    out: Option<&Path>,
-    overwrite: bool,
-) -> Result<Analysis> {
-    analyze_and_write_all(dir, options, out, overwrite, false).map(|(a, _)| a)
+pub fn analyze_and_write(dir: &Path, options: &Options, out: Option<&Path>, force: bool) -> Result<Analysis> {
+    analyze_and_write_all(dir, options, out, force, false).map(|(a, _)| a)
 }
 
 /// [`analyze_and_write`] with the analysis figures when `figures`; returns them too.
@@ -268,19 +255,13 @@ pub fn analyze_and_write_all(
     dir: &Path,
     options: &Options,
     out: Option<&Path>,
-    overwrite: bool,
+    force: bool,
     figures: bool,
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let out = out.map_or_else(|| dir.join("analysis"), Path::to_path_buf);
-    if out.join("summary.json").exists() && !overwrite {
-        return Err(Error::Exists {
-            path: out,
-            message: "already holds an analysis (summary.json); pass --force (or --overwrite) to replace it"
-                .into(),
-        });
-    }
+    crate::atomic::check_finished(&out, &["summary.json"], force)?;
     let a = analyze_run_dir(dir, options)?;
-    let figs = write_outputs(&a, &out, overwrite, figures)?;
+    let figs = write_outputs(&a, &out, force, figures)?;
     Ok((a, figs))
 }
 
@@ -291,23 +272,17 @@ pub fn analyze_ensemble(
     dirs: &[PathBuf],
     options: &Options,
     out: &Path,
-    overwrite: bool,
+    force: bool,
 ) -> Result<super::ensemble::Ensemble> {
     let json_path = out.join("ensemble.json");
-    if json_path.exists() && !overwrite {
-        return Err(Error::Exists {
-            path: out.to_path_buf(),
-            message: "already holds an ensemble analysis (ensemble.json); pass --force (or --overwrite) to replace it"
-                .into(),
-        });
-    }
+    crate::atomic::check_finished(out, &["ensemble.json"], force)?;
     let mut digests = Vec::with_capacity(dirs.len());
     for d in dirs {
-        let a = analyze_and_write(d, options, None, overwrite)?;
+        let a = analyze_and_write(d, options, None, force)?;
         digests.push(super::ensemble::RunDigest::new(d.display().to_string(), &a));
     }
     let (ens, fates) = super::ensemble::ensemble(&digests)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    crate::atomic::check_outputs(out, &["ensemble.json"], force)?;
     let npz_path = out.join("ensemble.npz");
     let mut w = npy::create_npz(&npz_path)?;
     let ce: Array1<i64> = ens.common_epochs.iter().map(|&e| e as i64).collect();

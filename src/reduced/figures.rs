@@ -1,5 +1,5 @@
 //! Figures of the reduced two-memory system (spec §5) drawn from the results of
-//! [`continuation::diagram`], [`nullclines`], [`continuation::fold_curves`] and
+//! [`branches::diagram`], [`nullclines`], [`fold_curves::fold_curves`] and
 //! [`transition::compute`], with the shared plotting layer [`crate::plot`] (PNG or SVG by the file
 //! extension). The flow, nullcline colours and fixed-point markers are those of paper Fig. 5
 //! ([`super::pair`]); the heat maps those of Fig. 6.
@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::plot::{
     self, BifurcationDiagram, Colormap, DrawResult, Figure, Heatmap, LinePlot, PhasePlane, Series,
 };
-use crate::reduced::continuation::{Diagram, FoldCurves, Parameter};
+use crate::reduced::branches::{Diagram, Parameter};
+use crate::reduced::fold_curves::FoldCurves;
 use crate::reduced::nullclines::Nullcline;
 use crate::reduced::transition::Transition;
 use crate::reduced::{Control, FixedPoint, Stability, TwoMemory};
@@ -104,7 +105,7 @@ fn parameter_of(d: &Diagram) -> (&'static str, fn(&FixedPoint) -> f64) {
 /// each continued branch against the parameter, stable solid, unstable dashed, folds as diamonds.
 pub fn diagram_figure(d: &Diagram) -> Row<BifurcationDiagram> {
     let (x_label, x_of) = parameter_of(d);
-    let fold_x = |f: &crate::reduced::continuation::SpecialPoint| match d.parameter {
+    let fold_x = |f: &crate::reduced::branches::SpecialPoint| match d.parameter {
         Parameter::N => f.n,
         Parameter::Temperature => f.temperature,
     };

@@ -12,8 +12,9 @@
 //! (ṡ, ℓ̇) = D·(f1, f2), D = diag(scale_s, scale_ell) > 0 (exact at a fixed point), computed by
 //! central differences; at a saturated label the only free direction is s.
 
-use super::numerics::{bisect, eig2, jacobian, solve};
 use super::two_memory::{Boundary, Control, TwoMemory};
+use crate::continuation::bisect;
+use crate::linalg::small::{eig2, jacobian, solve_in_place};
 
 /// Whether the label is free or clipped at ±1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -204,7 +205,7 @@ pub fn newton_free(sys: &TwoMemory, s0: f64, ell0: f64, c: Control, radius: f64)
         let j = residual_jacobian(sys, s, ell, c);
         let mut a = vec![j[0][0], j[0][1], j[1][0], j[1][1]];
         let mut b = vec![-r[0], -r[1]];
-        solve(&mut a, &mut b)?;
+        solve_in_place(&mut a, &mut b)?;
         let step = b[0].abs().max(b[1].abs());
         let damp = if step > 0.02 { 0.02 / step } else { 1.0 };
         s += damp * b[0];

@@ -5,15 +5,16 @@
 //! and the small-deviation split analysis.
 //!
 //! Entry points: [`TwoMemory`] (the system and its discrete map), [`fixed_points::fixed_points`],
-//! [`continuation::diagram`], [`continuation::fold_curves`], [`regions::regions`], [`nullclines::nullcline`],
+//! [`branches::diagram`], [`fold_curves::fold_curves`], [`regions::regions`], [`nullclines::nullcline`],
 //! [`transition::transition_temperature`], [`transition::compute`], [`splitting::analyse`],
 //! [`span::SpanNetwork`] (several explicit memories in the span of the pair).
 
-pub mod continuation;
+pub mod bench;
+pub mod branches;
 pub mod figures;
 pub mod fixed_points;
+pub mod fold_curves;
 pub mod nullclines;
-pub mod numerics;
 pub mod output;
 pub mod pair;
 pub mod regions;

@@ -9,9 +9,8 @@
 //! every sign change of f on the edges of a coarse grid that is not yet on a traced curve, and
 //! followed both ways until it leaves the window.
 
-use super::continuation::{Curve, CurvePoint, advance, start};
-use super::numerics::bisect;
 use super::two_memory::{Boundary, Control, TwoMemory};
+use crate::continuation::{Algorithm, Continuation, Curve, Options, bisect};
 
 /// Which nullcline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -91,7 +90,7 @@ impl Curve for Implicit<'_> {
     fn eval(&self, x: &[f64]) -> Vec<f64> {
         vec![self.f(x[0], x[1])]
     }
-    fn steps(&self) -> Vec<f64> {
+    fn steps(&self, _x: &[f64]) -> Vec<f64> {
         vec![1e-7, 1e-7]
     }
 }
@@ -100,34 +99,30 @@ fn inside(o: &NullclineOptions, x: &[f64]) -> bool {
     x[0] >= o.s_min && x[0] <= o.s_max && x[1].abs() <= 1.0
 }
 
-/// Trace from a seed in one direction; returns the points after the seed.
+/// Trace from a seed in one direction; returns the points after the seed. The bordered corrector,
+/// the step × 1.5 after a step of ≤ 3 Newton iterations (first h_max/4, at most h_max).
 fn trace(curve: &Implicit, seed: &[f64], dir: [f64; 2], o: &NullclineOptions) -> Vec<[f64; 2]> {
     let mut out = Vec::new();
-    let Some(mut cur): Option<CurvePoint> = start(curve, seed.to_vec(), &dir) else {
+    let options = Options {
+        h_init: o.h_max / 4.0,
+        h_min: 1e-9,
+        h_max: o.h_max,
+        max_steps: (20.0 * ((o.s_max - o.s_min) + 2.0) / o.h_max) as usize + 100,
+        tol: 1e-12,
+    };
+    let Some(mut branch) = Continuation::new(curve, seed.to_vec(), &dir, Algorithm::bordered(1.5), options)
+    else {
         return out;
     };
-    let mut h = o.h_max / 4.0;
-    let max_steps = (20.0 * ((o.s_max - o.s_min) + 2.0) / o.h_max) as usize + 100;
-    for _ in 0..max_steps {
-        let Some(next) = advance(curve, &cur, h, 1e-12) else {
-            h /= 2.0;
-            if h < 1e-9 {
-                break;
-            }
-            continue;
-        };
+    while let Some(next) = branch.next() {
         if !inside(o, &next.x) {
             break;
         }
         out.push([next.x[0], next.x[1]]);
-        // Closed loop back at the seed.
-        if out.len() > 10 && (next.x[0] - seed[0]).hypot(next.x[1] - seed[1]) < 0.6 * h {
+        // Closed loop: back at the seed within 0.6 of the step that reached it.
+        if out.len() > 10 && (next.x[0] - seed[0]).hypot(next.x[1] - seed[1]) < 0.6 * branch.step_size() {
             break;
         }
-        if next.newton <= 3 {
-            h = (h * 1.5).min(o.h_max);
-        }
-        cur = next;
     }
     out
 }

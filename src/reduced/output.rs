@@ -1,6 +1,6 @@
 //! Writing reduced-theory results: JSON summaries and `.npz` arrays (documented in docs/reduced.md).
 
-use super::continuation::Diagram;
+use super::branches::Diagram;
 use super::fixed_points::FixedPoint;
 use super::nullclines::Nullcline;
 use crate::error::{Error, Result};
@@ -176,7 +176,7 @@ pub fn write_nullclines(
 pub fn write_fold_curves(
     dir: &std::path::Path,
     sys: &super::two_memory::TwoMemory,
-    folds: &super::continuation::FoldCurves,
+    folds: &super::fold_curves::FoldCurves,
 ) -> crate::error::Result<Vec<std::path::PathBuf>> {
     use crate::error::Error;
     let curves = &folds.curves;

@@ -12,6 +12,7 @@ use crate::reduced::nullclines::{Kind, NullclineOptions, nullcline};
 use crate::reduced::{Control, FixedPoint, PairDots, Stability, TwoMemory};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use plotters::style::RGBColor;
+use std::ops::ControlFlow;
 
 /// Two samples A (class a) and B (class b), their rows in the standard set and dot products.
 #[derive(Debug, Clone)]
@@ -178,21 +179,27 @@ pub fn train(
             .collect();
         rec.push((e, pair.coefficients(&st.memories), ell));
     };
-    for e in 0..=epochs {
-        if e % every.max(1) == 0 || e == epochs {
-            record(&st, e, &mut rec);
+    let mut observe = |e: usize, st: &State| {
+        if e.is_multiple_of(every.max(1)) || e == epochs {
+            record(st, e, &mut rec);
         }
         if snapshots.contains(&e) {
             snaps.push((e, st.memories.clone()));
         }
-        if e < epochs {
-            tr.epoch(&mut st, e);
-            if !st.is_finite() {
-                return Err(Error::Diverged(format!(
-                    "two-sample run n = {n}, T = {temperature}: non-finite state at epoch {e}"
-                )));
-            }
+    };
+    observe(0, &st);
+    let run = tr.run_epochs(&mut st, 0..epochs, |e, st| {
+        if !st.is_finite() {
+            return ControlFlow::Break(Error::Diverged(format!(
+                "two-sample run n = {n}, T = {temperature}: non-finite state at epoch {}",
+                e - 1
+            )));
         }
+        observe(e, st);
+        ControlFlow::Continue(())
+    });
+    if let ControlFlow::Break(e) = run {
+        return Err(e);
     }
     let rows = rec.len();
     let alpha = Array2::from_shape_fn((rows, k), |(i, m)| rec[i].1[m][0]);

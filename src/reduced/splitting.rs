@@ -166,7 +166,7 @@ pub fn analyse(sys: &TwoMemory, c: Control, window: f64, grid: usize, typo: bool
         [(a1 - a0) / (2.0 * h), (c1 - c0) / (2.0 * h)],
         [(b1 - b0) / (2.0 * h), (d1 - d0) / (2.0 * h)],
     ];
-    let eigenvalues = super::numerics::eig2(j);
+    let eigenvalues = crate::linalg::small::eig2(j);
     // K = 2 span simulation at the real temperature.
     let net = SpanNetwork {
         gram: [[sys.dots.aa, sys.dots.ab], [sys.dots.ab, sys.dots.bb]],

@@ -10,8 +10,10 @@
 use super::dam_figs;
 
 use super::{Context, Outcome, Report, Scale};
+use crate::config::DataConfig;
 use crate::error::Result;
 use crate::plot::{self, AlphaPanels, MemoryGrid};
+use crate::sweep::Sweep;
 use crate::sweep::collect::analyse_point;
 use dam_figs::{Framed, LabelBars, Panel, PixelImage, Record, Sheet, t_r};
 use ndarray::{Array2, Axis};
@@ -49,9 +51,9 @@ pub fn protocol(scale: Scale) -> Protocol {
 
 /// The grid file of Fig. 1 (only the initial and final states are recorded: the figure uses the
 /// final state). `data` is a `[data]` section (empty: embedded 20-per-class draw of `seed`).
-pub fn grid(scale: Scale, seed: u64, data: &str) -> String {
+pub fn sweep(scale: Scale, seed: u64, data: DataConfig) -> Sweep {
     let p = protocol(scale);
-    dam_figs::standard_grid("fig1", seed, data, p.epochs, Record::Ends, &p.ns, &p.temperatures)
+    dam_figs::standard_sweep("fig1", seed, data, p.epochs, Record::Ends, &p.ns, &p.temperatures)
 }
 
 /// One (n, T) cell of the figure.
@@ -73,8 +75,8 @@ struct Cell {
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let p = protocol(ctx.scale());
     let set = ctx.standard_set()?;
-    let data = ctx.data_section("train", &set)?;
-    let (dir, g) = ctx.sweep("fig1", &grid(ctx.scale(), ctx.opts.seed, &data))?;
+    let data = ctx.training_data("train", &set)?;
+    let (dir, g) = ctx.sweep("fig1", &sweep(ctx.scale(), ctx.opts.seed, data))?;
     let mut cells = Vec::new();
     for &t in &p.temperatures {
         for &n in &p.ns {

@@ -5,8 +5,10 @@
 
 use super::dam_figs::{self, Panel, Record, Sheet, t_r};
 use super::{Context, Outcome, Report, Scale};
+use crate::config::DataConfig;
 use crate::error::Result;
 use crate::plot::{self, ClassPoint, Corner, LinePlot, MemoryGrid, ScatterTrajectories, Series, tab10};
+use crate::sweep::Sweep;
 use crate::sweep::collect::{PointResult, analyse_point};
 use ndarray::Axis;
 use std::path::PathBuf;
@@ -40,9 +42,9 @@ pub fn protocol(scale: Scale) -> Protocol {
 }
 
 /// The grid file of Fig. 2 (initial and final states recorded).
-pub fn grid(scale: Scale, seed: u64, data: &str) -> String {
+pub fn sweep(scale: Scale, seed: u64, data: DataConfig) -> Sweep {
     let p = protocol(scale);
-    dam_figs::standard_grid("fig2", seed, data, p.epochs, Record::Ends, &p.ns, &p.temperatures)
+    dam_figs::standard_sweep("fig2", seed, data, p.epochs, Record::Ends, &p.ns, &p.temperatures)
 }
 
 /// Spec §6.4 (10 001 updates, reference 200-digit set, one seed per point): n, then
@@ -77,8 +79,8 @@ pub fn threshold_n(ns: &[f64], max_alpha: &[f64], level: f64) -> Option<f64> {
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let p = protocol(ctx.scale());
     let set = ctx.standard_set()?;
-    let data = ctx.data_section("train", &set)?;
-    let (dir, g) = ctx.sweep("fig2", &grid(ctx.scale(), ctx.opts.seed, &data))?;
+    let data = ctx.training_data("train", &set)?;
+    let (dir, g) = ctx.sweep("fig2", &sweep(ctx.scale(), ctx.opts.seed, data))?;
     // results[t][n]
     let mut results: Vec<Vec<PointResult>> = Vec::new();
     for &t in &p.plotted {

@@ -7,9 +7,11 @@
 
 use super::dam_figs::{self, OrderChart, Panel, Record, Sheet};
 use super::{Check, Context, Outcome, Report, Scale};
+use crate::config::DataConfig;
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};
 use crate::plot::{self, ClassPoint, MemoryGrid, ScatterTrajectories, StackedArea, Trail};
+use crate::sweep::Sweep;
 use ndarray::{Array3, Axis};
 use std::path::PathBuf;
 
@@ -42,9 +44,9 @@ pub fn protocol(scale: Scale) -> Protocol {
 }
 
 /// The grid file of Fig. 3.
-pub fn grid(scale: Scale, seed: u64, data: &str) -> String {
+pub fn sweep(scale: Scale, seed: u64, data: DataConfig) -> Sweep {
     let p = protocol(scale);
-    dam_figs::standard_grid(
+    dam_figs::standard_sweep(
         "fig3",
         seed,
         data,
@@ -80,8 +82,8 @@ struct RunResult {
 pub fn run(ctx: &Context) -> Result<Outcome> {
     let p = protocol(ctx.scale());
     let set = ctx.standard_set()?;
-    let data = ctx.data_section("train", &set)?;
-    let (dir, g) = ctx.sweep("fig3", &grid(ctx.scale(), ctx.opts.seed, &data))?;
+    let data = ctx.training_data("train", &set)?;
+    let (dir, g) = ctx.sweep("fig3", &sweep(ctx.scale(), ctx.opts.seed, data))?;
     let (umap, sample_xy) = dam_figs::umap_model(ctx, &set)?;
     let samples: Vec<ClassPoint> = (0..sample_xy.nrows())
         .map(|i| ClassPoint {

@@ -12,13 +12,15 @@
 use super::split_figs;
 
 use super::{Context, Outcome, Report, Scale};
+use crate::config::{DataConfig, RunConfig};
 use crate::data::{self, Dataset};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};
 use crate::plot::{self, ClassPoint, MemoryGrid, ScatterTrajectories, Trail};
+use crate::sweep::Sweep;
 use ndarray::{Array2, Array3, Axis, s};
-use split_figs::{Raster, raster, save_png, stitch, toml_floats, toml_ints};
+use split_figs::{Raster, raster, save_png, stitch};
 
 /// Clades smaller than this do not count as branches of a "major" split (K/20 for K = 100).
 pub const MAJOR_CLADE: usize = 5;
@@ -113,21 +115,23 @@ pub fn record_epochs(p: &Protocol, sys: &System) -> Vec<usize> {
     v
 }
 
-/// The sweep grid of one system (n swept).
-pub fn grid_toml(p: &Protocol, sys: &System, data_section: &str, seed: u64) -> String {
-    let ns: Vec<f64> = sys.runs.iter().map(|r| r.0).collect();
-    format!(
-        "seed = {seed}\n{data_section}\n[model]\nmemories = {}\ntemperature = {:?}\n\n[init]\nmean = -0.003\n\
-         std = 1e-5\n\n[train]\nepochs = {}\nrate = {:?}\nmomentum = 0.0\nsave_epochs = {}\n\
-         checkpoint_every = 500\n\n[sweep]\nname = \"fig4-{}\"\n[sweep.grid]\n\"model.n\" = {}\n",
-        p.memories,
-        p.temperature,
-        p.epochs,
-        sys.rate,
-        toml_ints(&record_epochs(p, sys)),
-        sys.name,
-        toml_floats(&ns)
-    )
+/// The sweep of one system (n swept).
+pub fn sweep(p: &Protocol, sys: &System, data: DataConfig, seed: u64) -> Sweep {
+    let mut base = RunConfig {
+        seed,
+        data,
+        ..RunConfig::default()
+    };
+    base.model.memories = p.memories;
+    base.model.temperature = p.temperature;
+    base.init.mean = -0.003;
+    base.init.std = 1e-5;
+    base.train.epochs = p.epochs;
+    base.train.rate = sys.rate;
+    base.train.momentum = 0.0;
+    base.train.save_epochs = Some(record_epochs(p, sys));
+    base.train.checkpoint_every = 500;
+    Sweep::new(format!("fig4-{}", sys.name), base).axis("model.n", sys.runs.iter().map(|r| r.0))
 }
 
 /// Two final-identity groups count as separated once their mean ᾱ (over the three digits)
@@ -293,8 +297,8 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let mut files = Vec::new();
     for sys in &p.systems {
         let set = ctx.subset(&sys.digits)?;
-        let data = ctx.data_section(&format!("train{}", sys.name), &set)?;
-        let (dir, grid) = ctx.sweep(&sys.name, &grid_toml(&p, sys, &data, ctx.opts.seed))?;
+        let data = ctx.training_data(&format!("train{}", sys.name), &set)?;
+        let (dir, grid) = ctx.sweep(&sys.name, &sweep(&p, sys, data, ctx.opts.seed))?;
         let umap = umap_model(ctx, &p, sys)?;
         let mut facts = Vec::new();
         for (i, pt) in grid.points.iter().enumerate() {

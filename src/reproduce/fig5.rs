@@ -16,7 +16,7 @@ use super::{Context, Outcome, Report, Scale};
 use crate::dam::train::State;
 use crate::error::{Error, Result};
 use crate::plot::{self, BifurcationDiagram, MemoryGrid, PhasePlane, ScatterTrajectories, Trail};
-use crate::reduced::continuation::{self, DiagramOptions, Parameter};
+use crate::reduced::branches::{self, DiagramOptions, Parameter};
 use crate::reduced::{Control, FixedPoint, PairDots, Stability, TwoMemory};
 use ndarray::{Array1, Array2, Array3};
 use pair::{Pair, PairRun};
@@ -179,7 +179,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
 
     // 1. Bifurcation diagram + validation simulations.
     let t0 = std::time::Instant::now();
-    let diagram = continuation::diagram(
+    let diagram = branches::diagram(
         &theory,
         Parameter::N,
         control(p.diagram_n[0]),
@@ -312,11 +312,7 @@ pub fn validation_runs(sys: &TwoMemory, p: &Protocol) -> Validation {
     }
 }
 
-fn bifurcation_figure(
-    ctx: &Context,
-    diagram: &continuation::Diagram,
-    v: &Validation,
-) -> Result<Vec<PathBuf>> {
+fn bifurcation_figure(ctx: &Context, diagram: &branches::Diagram, v: &Validation) -> Result<Vec<PathBuf>> {
     let mut row = Vec::new();
     for (name, get) in [
         ("α (coefficient of the 1)", 0usize),
@@ -394,7 +390,7 @@ fn bifurcation_figure(
     Ok(vec![path, npz])
 }
 
-fn diagram_checks(report: &mut Report, diagram: &continuation::Diagram, sys: &TwoMemory, v: &Validation) {
+fn diagram_checks(report: &mut Report, diagram: &branches::Diagram, sys: &TwoMemory, v: &Validation) {
     let fold_in = |lo: f64, hi: f64| {
         diagram
             .folds
@@ -812,16 +808,17 @@ fn effective_temperature(
     let mut tr2 = pair::trainer(pair, n, TEMPERATURE, eta)?;
     let mut tr1 = pair::trainer(pair, n, t_eff, eta)?;
     let mut max_diff: f64 = 0.0;
-    for e in 0..epochs {
-        tr2.epoch(&mut two, e);
-        tr1.epoch(&mut single, e);
+    // The K = 1 run at T_eff steps in lockstep with the K = 2 run.
+    let _ = tr2.run_epochs(&mut two, 0..epochs, |completed, two| {
+        tr1.epoch(&mut single, completed - 1);
         for mu in 0..2 {
             let d = (&two.memories.row(mu) - &single.memories.row(0))
                 .iter()
                 .fold(0.0f64, |a, x| a.max(x.abs()));
             max_diff = max_diff.max(d);
         }
-    }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
     if !(single.is_finite() && two.is_finite()) {
         return Err(Error::Diverged(format!("effective-temperature run n = {n}")));
     }

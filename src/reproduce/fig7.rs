@@ -11,14 +11,16 @@
 //! reach "different saddles" when their final memories differ by more than 0.05 in RMS pixel
 //! distance (the clade tolerance of spec §6.5).
 
-use super::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
+use super::split_figs::{self as common, Raster, raster, save_png, stitch};
 use super::{Context, Outcome, Report, Scale, class_means, restrict};
+use crate::config::{DataConfig, RunConfig};
 use crate::dam::model::Params;
 use crate::dam::train::{State, train_simple};
 use crate::data::{CLASSES, TrainingSet};
 use crate::error::{Error, Result};
 use crate::landscape::alpha::{Decomposition, class_alpha};
 use crate::plot::{Corner, LinePlot, MemoryGrid, Series, tab10};
+use crate::sweep::Sweep;
 use crate::sweep::collect::analyse_point;
 use crate::sweep::runner::{self, Status};
 use faer::Par;
@@ -99,30 +101,34 @@ pub fn protocol(scale: Scale) -> Protocol {
     }
 }
 
-/// The sweep grid of one initial condition: base config (IC memories) plus `[sweep.grid]` over
+/// The sweep of one initial condition: the base config (the IC's memories) and the product of
 /// the label files (one per repeat), n and T.
-pub fn grid_toml(
+pub fn sweep(
     p: &Protocol,
     ic: usize,
-    data_section: &str,
-    memories: &str,
-    labels: &[String],
+    data: DataConfig,
+    memories: PathBuf,
+    labels: &[PathBuf],
     seed: u64,
-) -> String {
-    format!(
-        "seed = {seed}\n{data_section}\n[model]\nmemories = {}\n\n[init]\nmemories = {memories}\nlabels = {}\n\n\
-         [train]\nepochs = {}\nrate = {:?}\nmomentum = 0.0\nsave_epochs = [0, {}]\ncheckpoint_every = 2000\n\n\
-         [sweep]\nname = \"fig7-ic{ic}\"\n[sweep.grid]\n\"init.labels\" = [{}]\n\"model.n\" = {}\n\
-         \"model.temperature\" = {}\n",
-        p.memories,
-        labels[0],
-        p.epochs,
-        p.rate,
-        p.epochs,
-        labels.join(", "),
-        toml_floats(&p.n_values),
-        toml_floats(&p.temperatures)
-    )
+) -> Sweep {
+    let mut base = RunConfig {
+        seed,
+        data,
+        ..RunConfig::default()
+    };
+    base.model.memories = p.memories;
+    base.init.memories = Some(memories);
+    base.init.labels = labels.first().cloned();
+    base.train.epochs = p.epochs;
+    base.train.rate = p.rate;
+    base.train.momentum = 0.0;
+    base.train.save_epochs = Some(vec![0, p.epochs]);
+    base.train.checkpoint_every = 2000;
+    let path = |l: &PathBuf| l.display().to_string();
+    Sweep::new(format!("fig7-ic{ic}"), base)
+        .axis("init.labels", labels.iter().map(path))
+        .axis("model.n", p.n_values.iter().copied())
+        .axis("model.temperature", p.temperatures.iter().copied())
 }
 
 /// The initial memory of IC k: 0.8 × the mean image of class k.
@@ -272,24 +278,22 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let p = protocol(ctx.scale());
     let full = ctx.standard_set()?;
     let set = restrict(&full, &DIGITS);
-    let data = ctx.data_section("train178", &set)?;
+    let data = ctx.training_data("train178", &set)?;
     // K = 100 population runs, one sweep per IC.
     let mut pops: Populations = BTreeMap::new();
     for &ic in &p.ics {
         let mem = ic_memory(&set, ic).insert_axis(Axis(0));
         let mem = ndarray::concatenate(Axis(0), &vec![mem.view(); p.memories])
             .map_err(|e| Error::invalid("fig7", e.to_string()))?;
-        let (_, mem_path) = common::npy_toml_path(ctx, &format!("ic{ic}-memories.npy"), &mem)?;
+        let mem_path = common::write_npy(ctx, &format!("ic{ic}-memories.npy"), &mem)?;
         let mut label_paths = Vec::new();
         for r in 0..p.repeats {
             let seed = crate::config::derive_seed(ctx.opts.seed, 1000 + 100 * ic as u64 + r as u64);
             let l = ic_labels(p.memories, ic, seed)?;
-            label_paths.push(common::npy_toml_path(ctx, &format!("ic{ic}-labels-r{r}.npy"), &l)?.1);
+            label_paths.push(common::write_npy(ctx, &format!("ic{ic}-labels-r{r}.npy"), &l)?);
         }
-        let (dir, grid) = ctx.sweep(
-            &format!("ic{ic}"),
-            &grid_toml(&p, ic, &data, &mem_path, &label_paths, ctx.opts.seed),
-        )?;
+        let sweep = sweep(&p, ic, data.clone(), mem_path, &label_paths, ctx.opts.seed);
+        let (dir, grid) = ctx.sweep(&format!("ic{ic}"), &sweep)?;
         let dirs: Vec<(f64, f64, PathBuf)> = grid
             .points
             .iter()

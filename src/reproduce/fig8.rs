@@ -6,11 +6,13 @@
 //! #{A : ℓ_{A,d} > 0.98} (§3.11), drawn stacked against T_r = T/784. Panel A shows 20 memories
 //! (2 per class) at five temperatures. Paper scale adds the supplement n ∈ {15, 40}.
 
-use super::split_figs::{self as common, Raster, raster, save_png, stitch, toml_floats};
+use super::split_figs::{self as common, Raster, raster, save_png, stitch};
 use super::{Context, Outcome, Report, Scale};
+use crate::config::{DataConfig, RunConfig};
 use crate::data::CLASSES;
 use crate::error::{Error, Result};
 use crate::plot::{MemoryGrid, StackedArea};
+use crate::sweep::Sweep;
 use crate::sweep::collect::analyse_point;
 use crate::sweep::runner::{self, Status};
 use ndarray::{Array1, Array2, Axis};
@@ -86,20 +88,24 @@ pub fn protocol(scale: Scale) -> Protocol {
     }
 }
 
-/// The sweep grid of one ladder (a run config plus `[sweep.grid]` over `model.temperature`).
-pub fn grid_toml(p: &Protocol, ladder: &Ladder, data_section: &str, seed: u64) -> String {
-    format!(
-        "seed = {seed}\n{data_section}\n[model]\nmemories = {}\nn = {:?}\n\n[init]\nmean = -0.003\nstd = 1e-5\n\n\
-         [train]\nepochs = {}\nrate = {:?}\nmomentum = 0.0\nsave_epochs = [0, {}]\ncheckpoint_every = 2000\n\n\
-         [sweep]\nname = \"fig8-n{}\"\n[sweep.grid]\n\"model.temperature\" = {}\n",
-        p.memories,
-        ladder.n,
-        p.epochs,
-        p.rate,
-        p.epochs,
-        ladder.n,
-        toml_floats(&ladder.temperatures)
-    )
+/// The sweep of one ladder (`model.temperature` swept at the ladder's n).
+pub fn sweep(p: &Protocol, ladder: &Ladder, data: DataConfig, seed: u64) -> Sweep {
+    let mut base = RunConfig {
+        seed,
+        data,
+        ..RunConfig::default()
+    };
+    base.model.memories = p.memories;
+    base.model.n = ladder.n;
+    base.init.mean = -0.003;
+    base.init.std = 1e-5;
+    base.train.epochs = p.epochs;
+    base.train.rate = p.rate;
+    base.train.momentum = 0.0;
+    base.train.save_epochs = Some(vec![0, p.epochs]);
+    base.train.checkpoint_every = 2000;
+    Sweep::new(format!("fig8-n{}", ladder.n), base)
+        .axis("model.temperature", ladder.temperatures.iter().copied())
 }
 
 /// The final state and populations of one temperature.
@@ -116,9 +122,9 @@ pub struct Point {
 }
 
 /// Run (or reuse) one ladder and read its final states.
-pub fn run_ladder(ctx: &Context, p: &Protocol, ladder: &Ladder, data: &str) -> Result<Vec<Point>> {
+pub fn run_ladder(ctx: &Context, p: &Protocol, ladder: &Ladder, data: &DataConfig) -> Result<Vec<Point>> {
     let name = format!("n{}", ladder.n);
-    let (dir, grid) = ctx.sweep(&name, &grid_toml(p, ladder, data, ctx.opts.seed))?;
+    let (dir, grid) = ctx.sweep(&name, &sweep(p, ladder, data.clone(), ctx.opts.seed))?;
     let dirs: Vec<(f64, PathBuf)> = grid
         .points
         .iter()
@@ -272,7 +278,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let ctx = &common::absolute_context(ctx)?;
     let p = protocol(ctx.scale());
     let set = ctx.standard_set()?;
-    let data = ctx.data_section("train", &set)?;
+    let data = ctx.training_data("train", &set)?;
     let main_points = run_ladder(ctx, &p, &p.main, &data)?;
     let main = figure_for(ctx, &p, &p.main, &main_points, "fig8")?;
     let mut files = main.files.clone();

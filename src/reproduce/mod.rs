@@ -11,10 +11,11 @@
 //! again skips finished runs), the figure files (PNG), `report.md` (our numbers next to the
 //! paper's/spec's) and `report.json` (the same checks, machine-readable). See docs/reproduce.md.
 
+use crate::config::DataConfig;
 use crate::data::{self, Dataset, TrainingSet};
 use crate::error::{Error, Result};
 use crate::npy;
-use crate::sweep::{self, Event, Grid};
+use crate::sweep::{self, Event, Grid, Sweep};
 use ndarray::{Array2, Axis};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -282,29 +283,33 @@ impl Context {
 
     /// Write a training set as `<name>-samples.npy` / `<name>-targets.npy` in the figure's folder
     /// (overwriting only if the content differs would lose nothing: the files are derived) and
-    /// return the `[data]` TOML section that makes a run use exactly these arrays.
-    pub fn data_section(&self, name: &str, set: &TrainingSet) -> Result<String> {
+    /// return the `[data]` section that makes a run use exactly these arrays.
+    pub fn training_data(&self, name: &str, set: &TrainingSet) -> Result<DataConfig> {
         let s = self.path(&format!("{name}-samples.npy"));
         let t = self.path(&format!("{name}-targets.npy"));
         npy::write(&s, &set.samples)?;
         npy::write(&t, &set.targets)?;
-        Ok(format!(
-            "[data]\nsamples = {}\ntargets = {}\n",
-            toml_path(&s),
-            toml_path(&t)
-        ))
+        Ok(DataConfig {
+            samples: Some(s),
+            targets: Some(t),
+            ..DataConfig::default()
+        })
     }
 
-    /// Run (or continue) a grid of runs into `runs/<name>/` (a sweep folder, docs/sweep.md): the
-    /// grid text is written to `runs/<name>.toml` so the same grid can be run on a cluster with
+    /// Run (or continue) a sweep into `runs/<name>/` (a sweep folder, docs/sweep.md): its grid
+    /// file is written to `runs/<name>.toml` so the same grid can be run on a cluster with
     /// `waddington sweep slurm`. Finished points are skipped, so a second call only collects.
-    /// Returns the sweep folder and the parsed grid.
-    pub fn sweep(&self, name: &str, grid_toml: &str) -> Result<(PathBuf, Grid)> {
+    /// Returns the sweep folder and the expanded grid.
+    pub fn sweep(&self, name: &str, sweep: &Sweep) -> Result<(PathBuf, Grid)> {
         let runs = self.path("runs");
         std::fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
         let file = runs.join(format!("{name}.toml"));
-        crate::atomic::write_bytes(&file, grid_toml.as_bytes(), crate::atomic::Durability::Atomic)?;
-        let grid = Grid::from_toml_str(grid_toml, &file, &runs)?;
+        let grid = sweep.grid(&file, &runs)?;
+        crate::atomic::write_bytes(
+            &file,
+            sweep.to_toml()?.as_bytes(),
+            crate::atomic::Durability::Atomic,
+        )?;
         let dir = runs.join(name);
         let opts = sweep::Options {
             jobs: self.opts.jobs.max(1),
@@ -369,11 +374,6 @@ impl Context {
         report.write(&self.opts.out, self.figure, self.opts.scale, &files)?;
         Ok(Outcome { report, files })
     }
-}
-
-/// A path as a TOML string literal.
-pub fn toml_path(p: &Path) -> String {
-    toml::Value::String(p.display().to_string()).to_string()
 }
 
 /// Read the reference 200-digit set (200×784, 20 per class in class order, pixels in [−1, 1]).

@@ -69,9 +69,14 @@ impl Grid {
         let sweep: SweepTable = sweep_value
             .try_into()
             .map_err(|e| Error::format(origin, format!("[sweep]: {e}")))?;
-        // The base config: parsed and validated like a run config, but kept in TOML form.
+        // The base config: parsed and validated like a run config.
         let base_cfg = RunConfig::from_toml_str(&toml::to_string(&table).unwrap_or_default(), origin)?;
-        let base = Value::try_from(&base_cfg).map_err(|e| Error::format(origin, e.to_string()))?;
+        Self::expand(&base_cfg, sweep, origin, dir)
+    }
+
+    /// Expand and validate the points of a `[sweep]` table over a base config.
+    fn expand(base_cfg: &RunConfig, sweep: SweepTable, origin: &Path, dir: &Path) -> Result<Grid> {
+        let base = Value::try_from(base_cfg).map_err(|e| Error::format(origin, e.to_string()))?;
 
         let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
         for (key, v) in &sweep.grid {
@@ -139,6 +144,71 @@ impl Grid {
             paths,
             points,
         })
+    }
+}
+
+/// A sweep built in code: a base config and the axes of the product (dotted config path → values;
+/// as in a grid file, the axes are taken in the order of their paths, the first varying slowest).
+/// [`Sweep::grid`] gives the same points, ids and configs as the grid file [`Sweep::to_toml`]
+/// writes (the file that `waddington sweep slurm` runs on a cluster).
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// `sweep.name`.
+    pub name: String,
+    /// The config every point starts from.
+    pub base: RunConfig,
+    axes: toml::Table,
+}
+
+impl Sweep {
+    /// A sweep named `name` over `base`, with no axes yet.
+    pub fn new(name: impl Into<String>, base: RunConfig) -> Self {
+        Sweep {
+            name: name.into(),
+            base,
+            axes: toml::Table::new(),
+        }
+    }
+
+    /// Add an axis: `path` (e.g. `"model.n"`) takes each of `values`.
+    pub fn axis<V: Into<Value>>(mut self, path: &str, values: impl IntoIterator<Item = V>) -> Self {
+        let list: Vec<Value> = values.into_iter().map(Into::into).collect();
+        self.axes.insert(path.to_string(), Value::Array(list));
+        self
+    }
+
+    /// The expanded and validated grid; `origin` names it in errors, relative paths resolve
+    /// against `dir`.
+    pub fn grid(&self, origin: &Path, dir: &Path) -> Result<Grid> {
+        self.base.validate()?;
+        let sweep = SweepTable {
+            name: Some(self.name.clone()),
+            grid: self.axes.clone(),
+            points: Vec::new(),
+        };
+        Grid::expand(&self.base, sweep, origin, dir)
+    }
+
+    /// The grid file of this sweep (TOML): the base config and its `[sweep]` table.
+    pub fn to_toml(&self) -> Result<String> {
+        let mut table = toml::Table::try_from(&self.base)
+            .map_err(|e| Error::invalid("sweep", format!("config not representable in TOML: {e}")))?;
+        let mut sweep = toml::Table::new();
+        sweep.insert("name".into(), Value::String(self.name.clone()));
+        sweep.insert("grid".into(), Value::Table(self.axes.clone()));
+        table.insert("sweep".into(), Value::Table(sweep));
+        toml::to_string(&table).map_err(|e| Error::invalid("sweep", e.to_string()))
+    }
+}
+
+/// A number as a grid-file value the way it is written by hand: an integer when it is one
+/// (`3`, not `3.0`), a float otherwise. Point ids hash the values, so this keeps the ids of grids
+/// that were first written as text.
+pub fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::Integer(x as i64)
+    } else {
+        Value::Float(x)
     }
 }
 

@@ -16,5 +16,5 @@ pub mod runner;
 pub mod slurm;
 
 pub use collect::collect;
-pub use grid::{Grid, Point};
+pub use grid::{Grid, Point, Sweep, number};
 pub use runner::{Event, Options, Report, Shard, run_sweep};

@@ -7,12 +7,13 @@ pub mod sheet;
 pub use sheet::{Framed, LabelBars, OrderChart, OrderRow, Panel, PixelImage, Sheet};
 
 use super::{Context, Scale};
+use crate::config::{DataConfig, RunConfig};
 use crate::dam::train::State;
 use crate::data::{Dataset, TrainingSet};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
 use crate::landscape::alpha::Decomposition;
-use crate::sweep::Grid;
+use crate::sweep::{Grid, Sweep, number};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use std::path::Path;
 
@@ -30,34 +31,40 @@ pub enum Record {
     Every(usize),
 }
 
-/// The grid file of a set of standard full runs (spec §4.0 "standard full run": K = 100, η = 0.005,
+/// The sweep of a set of standard full runs (spec §4.0 "standard full run": K = 100, η = 0.005,
 /// μ = 0, init N(−0.003, 1e−5), one minibatch of the training set given by `data`) over the
-/// product n × T, `epochs` updates each. `data` is a `[data]` TOML section (empty: the embedded
+/// product n × T, `epochs` updates each. `data` is the `[data]` section (its default: the embedded
 /// 20-per-class draw of the run seed). Every point shares the run seed `seed`, hence the training
 /// set and the initial state.
-pub fn standard_grid(
+pub fn standard_sweep(
     name: &str,
     seed: u64,
-    data: &str,
+    data: DataConfig,
     epochs: usize,
     record: Record,
     ns: &[f64],
     temperatures: &[f64],
-) -> String {
-    let list = |v: &[f64]| v.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(", ");
-    let save = match record {
-        Record::Ends => format!("save_epochs = [0, {epochs}]"),
-        Record::Every(k) => format!("save_every = {k}"),
+) -> Sweep {
+    let mut base = RunConfig {
+        seed,
+        data,
+        ..RunConfig::default()
     };
-    format!(
-        "# {name}: standard full runs (spec §4.0), n × T grid.\nseed = {seed}\n\n{data}\n\
-         [model]\nmemories = 100\n\n[init]\nmean = -0.003\nstd = 1e-5\n\n\
-         [train]\nepochs = {epochs}\nrate = 0.005\nmomentum = 0.0\nminibatches = 1\n{save}\n\
-         checkpoint_every = 500\n\n[sweep]\nname = \"{name}\"\n\n[sweep.grid]\n\
-         \"model.n\" = [{}]\n\"model.temperature\" = [{}]\n",
-        list(ns),
-        list(temperatures)
-    )
+    base.model.memories = 100;
+    base.init.mean = -0.003;
+    base.init.std = 1e-5;
+    base.train.epochs = epochs;
+    base.train.rate = 0.005;
+    base.train.momentum = 0.0;
+    base.train.minibatches = 1;
+    match record {
+        Record::Ends => base.train.save_epochs = Some(vec![0, epochs]),
+        Record::Every(k) => base.train.save_every = k,
+    }
+    base.train.checkpoint_every = 500;
+    Sweep::new(name, base)
+        .axis("model.n", ns.iter().map(|&x| number(x)))
+        .axis("model.temperature", temperatures.iter().map(|&x| number(x)))
 }
 
 /// Index of the point of `grid` with power `n` and temperature `t`.

@@ -56,18 +56,6 @@ pub fn save_png(r: &Raster, path: &Path) -> Result<()> {
     crate::atomic::write_bytes(path, bytes, crate::atomic::Durability::Atomic)
 }
 
-/// A TOML array of floats, e.g. `[3.0, 30.0]`.
-pub fn toml_floats(v: &[f64]) -> String {
-    let items: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// A TOML array of integers.
-pub fn toml_ints(v: &[usize]) -> String {
-    let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-    format!("[{}]", items.join(", "))
-}
-
 /// The context with its output folder made absolute, so that file paths written into sweep grids
 /// (which resolve relative paths against `runs/`) stay valid.
 pub fn absolute_context(ctx: &Context) -> Result<Context> {
@@ -76,20 +64,15 @@ pub fn absolute_context(ctx: &Context) -> Result<Context> {
     Ok(c)
 }
 
-/// Write an .npy array into the figure folder and return its path as a TOML string literal.
-pub fn npy_toml_path<A, D>(
-    ctx: &Context,
-    name: &str,
-    a: &ndarray::ArrayBase<A, D>,
-) -> Result<(PathBuf, String)>
+/// Write an .npy array into the figure folder and return its path.
+pub fn write_npy<A, D>(ctx: &Context, name: &str, a: &ndarray::ArrayBase<A, D>) -> Result<PathBuf>
 where
     A: ndarray::Data<Elem = f64>,
     D: ndarray::Dimension,
 {
     let p = ctx.path(name);
     crate::npy::write(&p, a)?;
-    let t = crate::reproduce::toml_path(&p);
-    Ok((p, t))
+    Ok(p)
 }
 
 /// `f` applied to every item on a pool of `jobs` threads, results in item order (each item is

@@ -2,7 +2,10 @@
 //! matrices (no copies: ndarray's standard layout is viewed as a faer matrix).
 //!
 //! faer is used because it is bit-reproducible across thread counts (OpenBLAS is not) and reaches
-//! BLAS speed here (see `ARCHITECTURE.md`).
+//! BLAS speed here (see `ARCHITECTURE.md`). The small systems of the reduced theory and the
+//! bifurcating networks (a few unknowns, solved inside Newton loops) use [`small`].
+
+pub mod small;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
