@@ -26,7 +26,10 @@ pub enum Format {
 pub struct PotentialArgs {
     /// Built-in potential (heteroclinic-flip, heteroclinic-flip-mirrored, binary-choice,
     /// binary-flip, cusp, cusp-m, triple-cusp) or `polynomial` with --expr.
-    #[arg(long, default_value = "heteroclinic-flip")]
+    #[arg(long, default_value = "heteroclinic-flip", value_parser = [
+        "heteroclinic-flip", "heteroclinic-flip-mirrored", "binary-choice", "dual-cusp", "binary-flip",
+        "cusp", "cusp-m", "triple-cusp", "polynomial",
+    ])]
     potential: String,
     /// Polynomial expression for --potential polynomial, e.g. "x^4 + y^4 - a*x + b*y".
     #[arg(long)]

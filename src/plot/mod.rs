@@ -25,6 +25,7 @@
 //! or MP4 (raw RGB frames piped to `ffmpeg`, when it is on `PATH`).
 
 pub mod bifurcation;
+pub mod compose;
 pub mod contour;
 pub mod dendrogram;
 pub mod heatmap;
@@ -37,6 +38,7 @@ pub mod scatter;
 pub mod style;
 
 pub use bifurcation::{BifurcationDiagram, Branch};
+pub use compose::Raster;
 pub use contour::ContourPlot;
 pub use dendrogram::{Dendrogram, TreeNode};
 pub use heatmap::Heatmap;

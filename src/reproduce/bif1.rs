@@ -5,13 +5,13 @@
 //! overlaps m(t) with the bifurcations crossed (Fig. 1c), the schedule, and two neuron ("gene")
 //! traces x_i(t) (§7.4).
 
-use super::reduced_figs::panels::{self, Panel};
-use super::{Context, Outcome, Report, Scale};
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::bifurcating::bifurcation;
 use crate::bifurcating::critical::{self, CriticalPoint, Kind};
 use crate::bifurcating::potentials::{Potential, heteroclinic_flip};
 use crate::bifurcating::scenario::{self, Mode, PatternSpec, RunResult, Scenario};
 use crate::error::{Error, Result};
+use crate::plot::compose::{self as panels, Raster};
 use crate::plot::{self, Event, LinePlot, PhasePlane, Series, Trail};
 use ndarray::{Array1, Array2};
 
@@ -148,44 +148,56 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
                 .max((c.z[1] - 1.307791425370).abs())
         })
         .fold(f64::INFINITY, f64::min);
-    report.check(
+    report.expect(
         "attractor1_error",
         "box 1: |attractor 1 − (1.617276368077, 1.307791425370)|∞",
         m1,
         "spec §6.2 (< 1e−8)",
-        m1 < 1e-8,
+        Criterion::Below { bound: 1e-8 },
     );
     let b_fold = fold_b_at_a0();
-    report.check(
+    report.expect(
         "fold_b",
         "a = 0 fold where attractor 0 meets saddle 0: b*",
         b_fold,
         "spec §6.3: −1.502641515443310 (1e−10)",
-        (b_fold + 1.502_641_515_443_31).abs() < 1e-10,
+        Criterion::Near {
+            reference: -1.502_641_515_443_31,
+            tolerance: 1e-10,
+        },
     );
     let a_fold = fold_a_at(-2.0);
-    report.check(
+    report.expect(
         "fold_a_b2",
         "b = −2 fold destroying attractor 2: a",
         a_fold,
         "spec §6.3: 4.473463673167 (1e−9)",
-        (a_fold - 4.473463673167).abs() < 1e-9,
+        Criterion::Near {
+            reference: 4.473463673167,
+            tolerance: 1e-9,
+        },
     );
     // Landscape folds along the schedule: b(t) = −1 − (t − 10)/10, a(t) = 6(t − 30)/10.
     let (tb, ta) = (10.0 + 10.0 * (-b_fold - 1.0), 30.0 + 10.0 * a_fold / p.a1);
-    report.check(
+    report.expect(
         "fold_time_b",
         "time at which V's attractor 0 dies",
         tb,
         "spec §7.1: t = 15.026",
-        (tb - 15.026).abs() < 1e-3,
+        Criterion::Near {
+            reference: 15.026,
+            tolerance: 1e-3,
+        },
     );
-    report.check(
+    report.expect(
         "fold_time_a",
         "time at which V's attractor 2 dies",
         ta,
         "spec §7.1: t = 37.456",
-        (ta - 37.456).abs() < 1e-3,
+        Criterion::Near {
+            reference: 37.456,
+            tolerance: 1e-3,
+        },
     );
 
     // Reduced runs.
@@ -200,12 +212,15 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let sc = Scenario::figure1(1000.0, p.a1);
     let model = sc.model()?;
     let net_fold = network_fold_b(&model.network);
-    report.check(
+    report.expect(
         "network_fold_b",
         "network fold of the attractor-0 analogue, b (β = 1000, a = 0)",
         net_fold,
         "spec §7.2/§11.9: −1.861725 (1e−5)",
-        (net_fold + 1.861725).abs() < 1e-5,
+        Criterion::Near {
+            reference: -1.861725,
+            tolerance: 1e-5,
+        },
     );
     // Full-N runs.
     let mut full = Vec::new();
@@ -225,7 +240,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     let (_, main) = &reduced[0];
     let mut row1 = Vec::new();
     for (k, ((a, b), (t_lo, t_hi))) in BOXES.iter().enumerate() {
-        row1.push(Panel::of(&box_panel(
+        row1.push(Raster::of(&box_panel(
             &pot,
             *a,
             *b,
@@ -265,9 +280,9 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         Series::new("a", main.t.clone(), main.theta.column(0).to_vec()),
         Series::new("b", main.t.clone(), main.theta.column(1).to_vec()),
     ];
-    let mut row2 = vec![Panel::of(&mt)?, Panel::of(&sched)?];
+    let mut row2 = vec![Raster::of(&mt)?, Raster::of(&sched)?];
     if let Some(((n, beta), res)) = full.first() {
-        row2.push(Panel::of(&gene_panel(
+        row2.push(Raster::of(&gene_panel(
             res,
             *n,
             *beta,
@@ -400,12 +415,15 @@ fn reduced_checks(report: &mut Report, res: &RunResult, beta: f64) {
             ("m1>0.99", 1, 34.12),
         ] {
             let t = ev(name, to);
-            report.check(
+            report.expect(
                 &format!("{key}_t_{}", name.replace(['<', '>', '.'], "_")),
                 &format!("β = {beta}: first time {name}"),
                 t,
                 &format!("spec §7.2: {want} (±0.02)"),
-                (t - want).abs() <= 0.02,
+                Criterion::Near {
+                    reference: want,
+                    tolerance: 0.02,
+                },
             );
         }
     } else {
@@ -416,23 +434,29 @@ fn reduced_checks(report: &mut Report, res: &RunResult, beta: f64) {
             ("m1>0.99", 34.12),
         ] {
             let t = ev(name, 1);
-            report.check(
+            report.expect(
                 &format!("{key}_t_{}", name.replace(['<', '>', '.'], "_")),
                 &format!("β = {beta}: first time {name}"),
                 t,
                 &format!("spec §7.2: {want} (±0.02)"),
-                (t - want).abs() <= 0.02,
+                Criterion::Near {
+                    reference: want,
+                    tolerance: 0.02,
+                },
             );
         }
     }
     let plateau = at(res, 25.0)[0];
     let want = if beta == 1000.0 { 0.233026 } else { 0.233115 };
-    report.check(
+    report.expect(
         &format!("{key}_plateau"),
         &format!("β = {beta}: plateau m₀(25)"),
         plateau,
         &format!("spec §7.2: {want} (±1e−5)"),
-        (plateau - want).abs() <= 1e-5,
+        Criterion::Near {
+            reference: want,
+            tolerance: 1e-5,
+        },
     );
     let last = res.m.row(res.m.nrows() - 1).to_vec();
     report.check_text(
@@ -453,28 +477,28 @@ fn full_checks(report: &mut Report, res: &RunResult, n: usize, beta: f64) {
         .filter(|(t, _)| **t <= 14.0)
         .map(|(_, m)| *m)
         .fold(f64::INFINITY, f64::min);
-    report.check(
+    report.expect(
         &format!("{key}_pure_until_14"),
         &format!("full N = {n}, β = {beta}: min m₀ for t ≤ 14"),
         early,
         "spec §11.11: > 0.999",
-        early > 0.999,
+        Criterion::Above { bound: 0.999 },
     );
     let t09 = scenario::first_event(&res.events, "m0<0.9", 1).unwrap_or(f64::NAN);
-    report.check(
+    report.expect(
         &format!("{key}_t_m0_0_9"),
         &format!("full N = {n}, β = {beta}: first time m₀ < 0.9"),
         t09,
         "spec §11.11: in [18.45, 18.75] (Hadamard: 18.610 at β = 1000, 18.535 at β = 100)",
-        (18.45..=18.75).contains(&t09),
+        Criterion::Between { lo: 18.45, hi: 18.75 },
     );
     let m20 = at(res, 20.0)[0];
-    report.check(
+    report.expect(
         &format!("{key}_m0_t20"),
         &format!("full N = {n}, β = {beta}: m₀(20)"),
         m20,
         "spec §11.11: in [0.2, 0.26]",
-        (0.2..=0.26).contains(&m20),
+        Criterion::Between { lo: 0.2, hi: 0.26 },
     );
     let last = res.m.row(res.m.nrows() - 1).to_vec();
     report.check_text(

@@ -9,7 +9,7 @@
 
 use super::dam_figs;
 
-use super::{Context, Outcome, Report, Scale};
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::config::DataConfig;
 use crate::error::Result;
 use crate::plot::{self, AlphaPanels, MemoryGrid};
@@ -334,62 +334,62 @@ fn report(ctx: &Context, p: &Protocol, cells: &[Cell], set: &crate::data::Traini
         }
     }
     if let (Some(a), Some(b)) = (get(3.0, 670.0), get(30.0, 670.0)) {
-        r.check(
+        r.expect(
             "max_alpha_n3_T670",
             "mean max|α|, n = 3, T = 670 (feature)",
             a.max_alpha,
             "spec §6.2: 0.060–0.062 (3 500 epochs); feature-like < 0.12",
-            a.max_alpha < 0.12,
+            Criterion::Below { bound: 0.12 },
         );
-        r.check(
+        r.expect(
             "max_alpha_n30_T670",
             "mean max|α|, n = 30, T = 670 (prototype)",
             b.max_alpha,
             "spec §6.2: 0.29–0.33 (3 500 epochs); prototype-like ≥ 0.2",
-            b.max_alpha >= 0.2,
+            Criterion::AtLeast { bound: 0.2 },
         );
-        r.check(
+        r.expect(
             "labels_per_memory_n3",
             "labels ≥ 0.99 per memory, n = 3, T = 670",
             a.labels_per_memory,
             "spec §6.2: ≈ 3.9 (several classes per memory) ⇒ > 2",
-            a.labels_per_memory > 2.0,
+            Criterion::Above { bound: 2.0 },
         );
-        r.check(
+        r.expect(
             "labels_per_memory_n30",
             "labels ≥ 0.99 per memory, n = 30, T = 670",
             b.labels_per_memory,
             "spec §6.2: ≈ 1.05 (one class per memory) ⇒ < 1.5",
-            b.labels_per_memory < 1.5,
+            Criterion::Below { bound: 1.5 },
         );
-        r.check(
+        r.expect(
             "reconstruction_n3",
             "Moore–Penrose: mean reconstruction count, n = 3, T = 670",
             a.reconstruction,
             "spec §6.2: 160–164 ⇒ > 100",
-            a.reconstruction > 100.0,
+            Criterion::Above { bound: 100.0 },
         );
-        r.check(
+        r.expect(
             "reconstruction_n30",
             "Moore–Penrose: mean reconstruction count, n = 30, T = 670",
             b.reconstruction,
             "spec §6.2: 12.6–17.1 ⇒ < 40",
-            b.reconstruction < 40.0,
+            Criterion::Below { bound: 40.0 },
         );
         let (e3, e30) = (top_error(a, set, 10), top_error(b, set, 10));
-        r.check(
+        r.expect(
             "top10_error_n3",
             "Moore–Penrose: relative L1 error of the top-10 reconstruction, n = 3",
             e3,
             "supplement: 10 samples do not rebuild a feature memory ⇒ > 0.3",
-            e3 > 0.3,
+            Criterion::Above { bound: 0.3 },
         );
-        r.check(
+        r.expect(
             "top10_error_n30",
             "Moore–Penrose: relative L1 error of the top-10 reconstruction, n = 30",
             e30,
             "supplement: 10 samples nearly rebuild a prototype ⇒ smaller than at n = 3",
-            e30 < e3,
+            Criterion::Below { bound: e3 },
         );
     }
     r.note(

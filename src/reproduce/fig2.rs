@@ -4,7 +4,7 @@
 //! n = 10, 25, 50. Measured reference values: spec §6.4.
 
 use super::dam_figs::{self, Panel, Record, Sheet, t_r};
-use super::{Context, Outcome, Report, Scale};
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::config::DataConfig;
 use crate::error::Result;
 use crate::plot::{self, ClassPoint, Corner, LinePlot, MemoryGrid, ScatterTrajectories, Series, tab10};
@@ -274,12 +274,12 @@ fn report(ctx: &Context, p: &Protocol, results: &[Vec<PointResult>]) -> Result<R
         let rc: Vec<f64> = row.iter().map(|x| x.reconstruction.0).collect();
         let (first, last) = (0, row.len() - 1);
         let peak = ma.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        r.check(
+        r.expect(
             &format!("max_alpha_low_n_T{t}"),
             &format!("mean max|α| at the smallest n = {}, T = {t}", p.ns[first]),
             ma[first],
             "spec §6.4 (i): small (0.058–0.115 at n = 2) ⇒ < 0.15",
-            ma[first] < 0.15,
+            Criterion::Below { bound: 0.15 },
         );
         let (factor, why) = ctx.scale().pick(
             (1.5, "ratio > 1.5 at quick scale (training stops at 1 800 of 10 001 updates, before the high-T rise completes)"),

@@ -6,7 +6,7 @@
 //! memory) and §6.3 (learning order 1, 4, 7, 9, 5, 6, 8, 3, 2, 0 on the reference set).
 
 use super::dam_figs::{self, OrderChart, Panel, Record, Sheet};
-use super::{Check, Context, Outcome, Report, Scale};
+use super::{Check, Context, Criterion, Outcome, Report, Scale};
 use crate::config::DataConfig;
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};
@@ -383,49 +383,49 @@ fn report(ctx: &Context, p: &Protocol, runs: &[RunResult]) -> Result<Report> {
         let (sa, sr, sl) = spec_62(n).unwrap_or(("—", "—", "—"));
         match n as i64 {
             3 => {
-                r.check(
+                r.expect(
                     "max_alpha_n3",
                     "mean max|α|, n = 3 (feature)",
                     ma,
                     &format!("spec §6.2: {sa} ⇒ < 0.12"),
-                    ma < 0.12,
+                    Criterion::Below { bound: 0.12 },
                 );
-                r.check(
+                r.expect(
                     "reconstruction_n3",
                     "mean reconstruction count, n = 3",
                     rc,
                     &format!("spec §6.2: {sr} ⇒ > 100"),
-                    rc > 100.0,
+                    Criterion::Above { bound: 100.0 },
                 );
-                r.check(
+                r.expect(
                     "labels_per_memory_n3",
                     "labels ≥ 0.99 per memory, n = 3",
                     lm,
                     &format!("spec §6.2: {sl} ⇒ > 2"),
-                    lm > 2.0,
+                    Criterion::Above { bound: 2.0 },
                 );
             }
             30 | 40 => {
-                r.check(
+                r.expect(
                     &format!("max_alpha_n{n}"),
                     &format!("mean max|α|, n = {n} (prototype)"),
                     ma,
                     &format!("spec §6.2: {sa} ⇒ ≥ 0.2"),
-                    ma >= 0.2,
+                    Criterion::AtLeast { bound: 0.2 },
                 );
-                r.check(
+                r.expect(
                     &format!("reconstruction_n{n}"),
                     &format!("mean reconstruction count, n = {n}"),
                     rc,
                     &format!("spec §6.2: {sr} ⇒ < 40"),
-                    rc < 40.0,
+                    Criterion::Below { bound: 40.0 },
                 );
-                r.check(
+                r.expect(
                     &format!("labels_per_memory_n{n}"),
                     &format!("labels ≥ 0.99 per memory, n = {n}"),
                     lm,
                     &format!("spec §6.2: {sl} ⇒ < 1.5"),
-                    lm < 1.5,
+                    Criterion::Below { bound: 1.5 },
                 );
             }
             _ => {
@@ -464,6 +464,7 @@ fn report(ctx: &Context, p: &Protocol, runs: &[RunResult]) -> Result<Report> {
                 reference: "spec §6.3 (reference 200-digit set, 10/10 seeds): 1 4 7 9 5 6 8 3 2 0; \
                             other training sets: 1 first, 4/7/9 early, 2 and 0 last"
                     .into(),
+                criterion: None,
                 pass: reference_data.then_some(ours == spec),
             });
         }

@@ -10,10 +10,10 @@
 //! show the dominant α of the intra memory and the minor coefficient of each inter memory, with
 //! the analytic transition line T*(n) of spec §5.8 in white.
 
-use super::reduced_figs::panels::{self, Panel};
-use super::{Context, Outcome, Report, Scale};
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::dam::train::State;
 use crate::error::{Error, Result};
+use crate::plot::compose::{self as panels, Raster};
 use crate::plot::{Colormap, Event, Heatmap, LinePlot, MemoryGrid, Series};
 use crate::reduced::pair::Pair;
 use crate::reduced::transition::transition_temperature;
@@ -336,7 +336,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
             std::slice::from_ref(&inter_line1),
         ),
     ];
-    let row: Vec<Panel> = maps.iter().map(Panel::of).collect::<Result<_>>()?;
+    let row: Vec<Raster> = maps.iter().map(Raster::of).collect::<Result<_>>()?;
     let path = ctx.path("fig6-heatmaps.png");
     panels::save_grid(
         &path,
@@ -396,7 +396,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     panels::save_grid(
         &path,
         "Paper Fig. 6 — horizontal slices of the heat maps",
-        &[vec![Panel::of(&s1)?, Panel::of(&s2)?]],
+        &[vec![Raster::of(&s1)?, Raster::of(&s2)?]],
     )?;
     files.push(path);
 
@@ -421,7 +421,7 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
         let mut mg = MemoryGrid::new(imgs, shown_n.len());
         mg.tile_titles = Some(titles);
         mg.title = Some(format!("{name}: rows T (high → low), columns n"));
-        rowv.push(Panel::of(&mg)?);
+        rowv.push(Raster::of(&mg)?);
     }
     let path = ctx.path("fig6-memories.png");
     panels::save_grid(&path, "Paper Fig. 6 — final memories", &[rowv])?;
@@ -472,20 +472,20 @@ fn checks(
     }
     let frac = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
     let fb = frac(below_ok, below);
-    report.check(
+    report.expect(
         "intra_mixture_below",
         &format!("intra: fraction of {below} cells below the line (n ≤ n* − 3, T > 580) with max α < 0.6"),
         fb,
         "spec §6.7: a 50/50-ish mixture (max α ≈ 0.50–0.53) below the line (≥ 0.9)",
-        fb >= 0.9,
+        Criterion::AtLeast { bound: 0.9 },
     );
     let fa = frac(above_ok, above);
-    report.check(
+    report.expect(
         "intra_prototype_above",
         &format!("intra: fraction of {above} cells above the line (n ≥ n* + 6) with max α > 0.85"),
         fa,
         "spec §6.7: jumps to a prototype (max α → 0.9–1.0) above the line; the jump is gradual next to it (≥ 0.9 of the cells)",
-        fa >= 0.9,
+        Criterion::AtLeast { bound: 0.9 },
     );
     let col = |t: f64| p.temperature.iter().position(|&x| (x - t).abs() < 1e-9);
     for &t in &p.intra_slices {
@@ -493,14 +493,14 @@ fn checks(
         let sim = crossing(&p.n, &dominant.column(j).to_vec(), 0.7).unwrap_or(f64::NAN);
         let nl = line_crossing(d_self, d_ab, t).unwrap_or(f64::NAN);
         let diff = sim - nl;
-        report.check(
+        report.expect(
             &format!("intra_transition_t{t}"),
             &format!(
                 "intra, T = {t}: simulated transition (max α = 0.7) minus the line's n ({sim:.1} vs {nl:.1})"
             ),
             diff,
             "spec §6.7: 1.5–2.7 units of n above the line (−1 … 5)",
-            (-1.0..=5.0).contains(&diff),
+            Criterion::Between { lo: -1.0, hi: 5.0 },
         );
     }
     for &t in &[880.0, 800.0, 740.0, 700.0, 660.0] {
@@ -508,16 +508,16 @@ fn checks(
         let sim = crossing(&p.n, &minor0.column(j).to_vec(), 0.0).unwrap_or(f64::NAN);
         let nl = line_crossing(e_self, e_ab, t).unwrap_or(f64::NAN);
         let diff = sim - nl;
-        report.check(
+        report.expect(
             &format!("inter_zero_t{t}"),
             &format!("inter memory 0, T = {t}: zero crossing of the minor coefficient minus the line's n ({sim:.1} vs {nl:.1})"),
             diff,
             "spec §6.7: 0.5–2.6 units of n below the line (−4 … +1)",
-            (-4.0..=1.0).contains(&diff),
+            Criterion::Between { lo: -4.0, hi: 1.0 },
         );
     }
     let lowest = minor0[[0, 0]];
-    report.check(
+    report.expect(
         "inter_minor_low",
         &format!(
             "inter memory 0 at n = {}, T = {}: minor coefficient",
@@ -525,11 +525,11 @@ fn checks(
         ),
         lowest,
         "spec §6.7: ≈ −0.5 (< −0.3)",
-        lowest < -0.3,
+        Criterion::Below { bound: -0.3 },
     );
     let (nn, nt) = minor0.dim();
     let high = minor0[[nn - 1, nt - 1]];
-    report.check(
+    report.expect(
         "inter_minor_high",
         &format!(
             "inter memory 0 at n = {}, T = {}: minor coefficient",
@@ -538,7 +538,7 @@ fn checks(
         ),
         high,
         "spec §6.7: stays non-zero at high n, high T (≈ 0.19–0.30; > 0.1)",
-        high > 0.1,
+        Criterion::Above { bound: 0.1 },
     );
 }
 

@@ -6,11 +6,12 @@
 //! #{A : ℓ_{A,d} > 0.98} (§3.11), drawn stacked against T_r = T/784. Panel A shows 20 memories
 //! (2 per class) at five temperatures. Paper scale adds the supplement n ∈ {15, 40}.
 
-use super::split_figs::{self as common, Raster, raster, save_png, stitch};
-use super::{Context, Outcome, Report, Scale};
+use super::split_figs as common;
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::config::{DataConfig, RunConfig};
 use crate::data::CLASSES;
 use crate::error::{Error, Result};
+use crate::plot::compose::{Raster, save_png, stitch};
 use crate::plot::{MemoryGrid, StackedArea};
 use crate::sweep::Sweep;
 use crate::sweep::collect::analyse_point;
@@ -235,7 +236,7 @@ fn figure_for(
         colors: None,
         y_range: None,
     };
-    rows.push(vec![raster(&stacked)?]);
+    rows.push(vec![Raster::of(&stacked)?]);
     for &i in &ladder.sample_indices {
         let Some(pt) = points.get(i) else { continue };
         let Some((m, l)) = &pt.state else { continue };
@@ -250,7 +251,7 @@ fn figure_for(
             pt.temperature,
             t_r(pt.temperature)
         ));
-        rows.push(vec![raster(&g)?]);
+        rows.push(vec![Raster::of(&g)?]);
     }
     let png = ctx.path(&format!("{tag}.png"));
     save_png(&stitch(&rows, 8), &png)?;
@@ -351,20 +352,20 @@ fn checks(report: &mut Report, temps: &[f64], pops: &[[usize; CLASSES]]) {
         "spec §6.9: 17 at T = 815, 17–26 (class 1 only) at 830–860",
     );
     let tau = common::kendall(temps, &totals);
-    report.check(
+    report.expect(
         "total_population_tau",
         "Kendall τ between T and the total population",
         tau,
         "spec §6.9: total falls with T (119 → 17 from T_r 0.83 to 1.04); pass if τ ≤ −0.5",
-        tau <= -0.5,
+        Criterion::AtMost { bound: -0.5 },
     );
     let ratio = totals[last] / totals[0].max(1.0);
-    report.check(
+    report.expect(
         "total_population_ratio",
         "total population at the highest T / at the lowest T",
         ratio,
         "spec §6.9: 17/119 = 0.14 at T_r 1.04; pass if ≤ 0.5",
-        ratio <= 0.5,
+        Criterion::AtMost { bound: 0.5 },
     );
     let dis: Vec<f64> = (0..CLASSES)
         .map(|d| match disappearance_index(pops, d) {
@@ -410,12 +411,12 @@ fn checks(report: &mut Report, temps: &[f64], pops: &[[usize; CLASSES]]) {
         .collect();
     let learn: Vec<f64> = (0..CLASSES).map(rank_of).collect();
     let tau_order = common::kendall(&learn, &dis_finite);
-    report.check(
+    report.expect(
         "disappearance_vs_learning_order_tau",
         "Kendall τ between learning position (1,4,7,9,5,6,8,3,2,0) and disappearance temperature",
         tau_order,
         "spec §6.9: disappearance ≈ reverse learning order (τ ≈ −0.8 on the spec's table); pass if τ < 0",
-        tau_order < 0.0,
+        Criterion::Below { bound: 0.0 },
     );
     let order: Vec<String> = {
         let mut v: Vec<usize> = (0..CLASSES).collect();

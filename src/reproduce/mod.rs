@@ -30,11 +30,10 @@ pub mod fig5;
 pub mod fig6;
 pub mod fig7;
 pub mod fig8;
-pub mod reduced_figs;
 pub mod report;
 pub mod split_figs;
 
-pub use report::{Check, Report};
+pub use report::{Check, Criterion, Report};
 
 /// How much of a figure's protocol to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -6,8 +6,78 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// One reported quantity: ours, the reference value, and (where the spec states a value or a
-/// qualitative fact) whether ours agrees.
+/// The criterion a numeric quantity is checked against: its tolerance, as data. The verdict is
+/// computed from it ([`Criterion::holds`]), so `report.json` carries the value, the criterion and
+/// the verdict side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Criterion {
+    /// value < bound.
+    Below {
+        /// The bound.
+        bound: f64,
+    },
+    /// value ≤ bound.
+    AtMost {
+        /// The bound.
+        bound: f64,
+    },
+    /// value > bound.
+    Above {
+        /// The bound.
+        bound: f64,
+    },
+    /// value ≥ bound.
+    AtLeast {
+        /// The bound.
+        bound: f64,
+    },
+    /// lo ≤ value ≤ hi.
+    Between {
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// |value − reference| ≤ tolerance.
+    Near {
+        /// The reference value.
+        reference: f64,
+        /// The tolerance.
+        tolerance: f64,
+    },
+}
+
+impl Criterion {
+    /// Whether `v` meets the criterion (NaN never does).
+    pub fn holds(self, v: f64) -> bool {
+        match self {
+            Criterion::Below { bound } => v < bound,
+            Criterion::AtMost { bound } => v <= bound,
+            Criterion::Above { bound } => v > bound,
+            Criterion::AtLeast { bound } => v >= bound,
+            Criterion::Between { lo, hi } => (lo..=hi).contains(&v),
+            Criterion::Near { reference, tolerance } => (v - reference).abs() <= tolerance,
+        }
+    }
+
+    /// The criterion in words, e.g. `< 0.15`, `∈ [24, 24.1]`, `24.08 ± 0.005`.
+    pub fn describe(self) -> String {
+        let f = format_number;
+        match self {
+            Criterion::Below { bound } => format!("< {}", f(bound)),
+            Criterion::AtMost { bound } => format!("≤ {}", f(bound)),
+            Criterion::Above { bound } => format!("> {}", f(bound)),
+            Criterion::AtLeast { bound } => format!("≥ {}", f(bound)),
+            Criterion::Between { lo, hi } => format!("∈ [{}, {}]", f(lo), f(hi)),
+            Criterion::Near { reference, tolerance } => format!("{} ± {}", f(reference), f(tolerance)),
+        }
+    }
+}
+
+/// One reported quantity: ours, the reference value with its source, the criterion (tolerance)
+/// where the check is numeric, and (where the spec states a value or a qualitative fact) whether
+/// ours agrees.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     /// A stable key (used by tests and scripts), e.g. `max_alpha_n30`.
@@ -20,6 +90,9 @@ pub struct Check {
     pub value: Option<f64>,
     /// The paper's / spec's value or statement, with its source (e.g. "spec §6.2: 0.29–0.33").
     pub reference: String,
+    /// The numeric criterion the verdict was computed from (`None`: a statement judged by the
+    /// figure, e.g. an order or a qualitative fact, or information only).
+    pub criterion: Option<Criterion>,
     /// Whether ours agrees with the reference (`None`: shown for information, nothing to check).
     pub pass: Option<bool>,
 }
@@ -47,7 +120,21 @@ impl Report {
         }
     }
 
-    /// Add a numeric quantity with a pass/fail verdict.
+    /// Add a numeric quantity checked against a criterion; the verdict is computed from it.
+    pub fn expect(&mut self, key: &str, quantity: &str, value: f64, reference: &str, criterion: Criterion) {
+        self.checks.push(Check {
+            key: key.into(),
+            quantity: quantity.into(),
+            ours: format_number(value),
+            value: Some(value),
+            reference: reference.into(),
+            criterion: Some(criterion),
+            pass: Some(criterion.holds(value)),
+        });
+    }
+
+    /// Add a numeric quantity with a verdict judged by the figure (a condition that is not a
+    /// bound on the value itself, e.g. it compares two measured quantities).
     pub fn check(&mut self, key: &str, quantity: &str, value: f64, reference: &str, pass: bool) {
         self.checks.push(Check {
             key: key.into(),
@@ -55,6 +142,7 @@ impl Report {
             ours: format_number(value),
             value: Some(value),
             reference: reference.into(),
+            criterion: None,
             pass: Some(pass),
         });
     }
@@ -67,6 +155,7 @@ impl Report {
             ours: ours.into(),
             value: None,
             reference: reference.into(),
+            criterion: None,
             pass: Some(pass),
         });
     }
@@ -79,6 +168,7 @@ impl Report {
             ours: format_number(value),
             value: Some(value),
             reference: reference.into(),
+            criterion: None,
             pass: None,
         });
     }
@@ -112,20 +202,22 @@ impl Report {
         let _ = writeln!(s, "* **Data:** {}", self.data);
         let _ = writeln!(s, "* **Protocol:** {}\n", self.protocol);
         let _ = writeln!(s, "## Numbers\n");
-        let _ = writeln!(s, "| quantity | ours | paper / spec | agrees |");
-        let _ = writeln!(s, "|---|---|---|---|");
+        let _ = writeln!(s, "| quantity | ours | paper / spec | criterion | agrees |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
         for c in &self.checks {
             let verdict = match c.pass {
                 Some(true) => "yes",
                 Some(false) => "**no**",
                 None => "—",
             };
+            let criterion = c.criterion.map_or_else(|| "—".to_string(), Criterion::describe);
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 cell(&c.quantity),
                 cell(&c.ours),
                 cell(&c.reference),
+                cell(&criterion),
                 verdict
             );
         }
@@ -219,9 +311,22 @@ mod tests {
         r.check("a", "max α", 0.3, "0.29–0.33", true);
         r.check_text("b", "order", "1 4 7", "starts with 1", false);
         r.info("c", "time", 2.0, "—");
+        r.expect(
+            "d",
+            "fold",
+            24.08,
+            "spec §6.3",
+            Criterion::Between { lo: 24.0, hi: 24.1 },
+        );
+        r.expect("e", "gap", 0.2, "spec", Criterion::Below { bound: 0.15 });
         let md = r.markdown(Figure::Fig3, Scale::Quick, &[], Path::new("."));
-        assert!(md.contains("| max α | 0.3000 | 0.29–0.33 | yes |"));
-        assert!(md.contains("| order | 1 4 7 | starts with 1 | **no** |"));
-        assert_eq!(r.failed().len(), 1);
+        assert!(md.contains("| max α | 0.3000 | 0.29–0.33 | — | yes |"));
+        assert!(md.contains("| order | 1 4 7 | starts with 1 | — | **no** |"));
+        assert!(
+            md.contains("| fold | 24.08 | spec §6.3 | ∈ [24, 24.10] | yes |"),
+            "{md}"
+        );
+        assert!(md.contains("| gap | 0.2000 | spec | < 0.1500 | **no** |"), "{md}");
+        assert_eq!(r.failed().len(), 2);
     }
 }

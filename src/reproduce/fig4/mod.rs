@@ -11,16 +11,20 @@
 
 use super::split_figs;
 
-use super::{Context, Outcome, Report, Scale};
+use super::{Context, Criterion, Outcome, Report, Scale};
 use crate::config::{DataConfig, RunConfig};
 use crate::data::{self, Dataset};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
 use crate::landscape::{self, Analysis};
+use crate::plot::compose::{Raster, save_png, stitch};
 use crate::plot::{self, ClassPoint, MemoryGrid, ScatterTrajectories, Trail};
 use crate::sweep::Sweep;
 use ndarray::{Array2, Array3, Axis, s};
-use split_figs::{Raster, raster, save_png, stitch};
+mod checks;
+mod drawing;
+use checks::*;
+use drawing::*;
 
 /// Clades smaller than this do not count as branches of a "major" split (K/20 for K = 100).
 pub const MAJOR_CLADE: usize = 5;
@@ -339,140 +343,6 @@ pub fn run(ctx: &Context) -> Result<Outcome> {
     ctx.finish(report, files)
 }
 
-fn system_checks(report: &mut Report, sys: &System, facts: &[(f64, SplitFacts)]) {
-    let [d1, d2, d3] = sys.digits;
-    let tag = &sys.name;
-    let get = |n: f64| facts.iter().find(|f| f.0 == n).map(|f| &f.1);
-    let (Some(f30), Some(f3)) = (get(30.0), get(3.0)) else {
-        return;
-    };
-    let opt = |v: Option<usize>| v.map_or(f64::NAN, |e| e as f64);
-    let spec_first = if d2 == 4 { "≈ 2 030" } else { "≈ 1 230" };
-    let spec_second = if d2 == 4 { "≈ 2 770" } else { "≈ 2 820–2 870" };
-    report.info(
-        &format!("s{tag}_n30_first_split_epoch"),
-        &format!(
-            "{:?} n = 30: epoch of the first major split of the clade tree",
-            sys.digits
-        ),
-        opt(f30.first_split),
-        &format!("spec §6.5: {spec_first} (one seed, reference set)"),
-    );
-    let (last, gap) = f30.last_pair();
-    let (x, y) = PAIRS[last];
-    let first_class = sys.digits[3 - x - y];
-    let seps: Vec<String> = PAIRS
-        .iter()
-        .zip(&f30.separations)
-        .map(|(&(i, j), e)| {
-            format!(
-                "{}/{}: {}",
-                sys.digits[i],
-                sys.digits[j],
-                e.map_or("never".to_string(), |e| e.to_string())
-            )
-        })
-        .collect();
-    report.check_text(
-        &format!("s{tag}_n30_first_separated_class"),
-        &format!(
-            "{:?} n = 30: the class whose memories separate first (separation epochs {})",
-            sys.digits,
-            seps.join(", ")
-        ),
-        &format!("{first_class} from a {}/{} mixture", sys.digits[x], sys.digits[y]),
-        &format!("spec §6.5: \"{d1}\" first separates from a {d2}/{d3} mixture"),
-        first_class == d1,
-    );
-    report.check(
-        &format!("s{tag}_n30_sequential_gap"),
-        &format!(
-            "{:?} n = 30: epochs between the mixture's own split ({}/{}) and the earlier separations",
-            sys.digits, sys.digits[x], sys.digits[y]
-        ),
-        gap.map_or(f64::NAN, |g| g as f64),
-        &format!("spec §6.5: {spec_first} then {spec_second} (sequential splits); pass if ≥ 100"),
-        gap.is_some_and(|g| g >= 100),
-    );
-    if let Some(m) = f30.mixture_alpha {
-        report.info(
-            &format!("s{tag}_n30_mixture_alpha_gap"),
-            &format!(
-                "{:?} n = 30: mixture (future {}s and {}s) at the first separation, ᾱ = ({:.2}, {:.2}, {:.2}): |ᾱ_{} − ᾱ_{}|",
-                sys.digits,
-                sys.digits[x],
-                sys.digits[y],
-                m[0],
-                m[1],
-                m[2],
-                sys.digits[x],
-                sys.digits[y]
-            ),
-            (m[x] - m[y]).abs(),
-            if d2 == 4 {
-                "spec §6.5: 4/7 mixture (0.18, 0.40, 0.42), canalised along ᾱ_4 ≈ ᾱ_7"
-            } else {
-                "spec §6.5: 7/9 mixture (0.14, 0.44, 0.41)"
-            },
-        );
-    }
-    let minc = *f30.final_counts.iter().min().unwrap_or(&0);
-    report.check(
-        &format!("s{tag}_n30_min_final_class_count"),
-        &format!(
-            "{:?} n = 30: fewest memories with ℓ ≥ 0.99 among the three digits (counts {:?})",
-            sys.digits, f30.final_counts
-        ),
-        minc as f64,
-        if d2 == 4 {
-            "spec §6.5: 29 / 28 / 37 — every class ends with memories; pass if ≥ 5"
-        } else {
-            "spec §6.5: 29 / 43 / 28 (argmax); pass if ≥ 5"
-        },
-        minc >= MAJOR_CLADE,
-    );
-    report.info(
-        &format!("s{tag}_n3_first_split_epoch"),
-        &format!(
-            "{:?} n = 3: epoch of the first major split of the clade tree",
-            sys.digits
-        ),
-        opt(f3.first_split),
-        "spec §6.5: ≈ 360",
-    );
-    let ratio = match (f3.first_split, f30.first_split) {
-        (Some(a), Some(b)) if b > 0 => a as f64 / b as f64,
-        _ => f64::NAN,
-    };
-    report.check(
-        &format!("s{tag}_split_epoch_ratio_n3_n30"),
-        &format!("{:?}: first major split epoch n = 3 / n = 30", sys.digits),
-        ratio,
-        "spec §6.5: 360 / 2 030 = 0.18 (n = 3 splits much earlier); pass if ≤ 0.5",
-        ratio <= 0.5,
-    );
-    report.check(
-        &format!("s{tag}_n3_labels_per_memory"),
-        &format!(
-            "{:?} n = 3: labels ≥ 0.99 per memory (n = 30: {:.2})",
-            sys.digits, f30.labels_per_memory
-        ),
-        f3.labels_per_memory,
-        "spec §6.5: 127 labels ≥ 0.99 for 100 memories at n = 3 (feature-like); pass if > the n = 30 value",
-        f3.labels_per_memory > f30.labels_per_memory,
-    );
-    report.check(
-        &format!("s{tag}_n3_min_alpha"),
-        &format!(
-            "{:?} n = 3: most negative final ᾱ (n = 30: {:.2})",
-            sys.digits, f30.min_alpha
-        ),
-        f3.min_alpha,
-        "spec §6.5: n = 3 clusters such as (0.83, −0.04, −0.44), strongly signed; pass if < −0.1",
-        f3.min_alpha < -0.1,
-    );
-}
-
 /// The UMAP model of a system: fitted once (paper parameters) on embedded digits and kept in
 /// `umap-<system>/` so later calls reuse it.
 fn umap_model(ctx: &Context, p: &Protocol, sys: &System) -> Result<Umap> {
@@ -515,159 +385,6 @@ pub fn pick_samples(final_labels: &Array2<f64>, digits: [usize; 3]) -> Vec<(usiz
         }
     }
     out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn panels(
-    p: &Protocol,
-    sys: &System,
-    a: &Analysis,
-    pdir: &std::path::Path,
-    umap: &Umap,
-    set: &data::TrainingSet,
-    n: f64,
-    frames: &[usize],
-    window: (usize, usize),
-    title: &str,
-) -> Result<Raster> {
-    let [d1, d2, d3] = sys.digits;
-    let fate = &a.fate;
-    let colours = "colour: final label (1 orange, 4 purple, 7 grey, 9 cyan)";
-    // Split plots.
-    let in_window: Vec<usize> = (0..a.epochs.len())
-        .filter(|&t| a.epochs[t] >= window.0 && a.epochs[t] <= window.1)
-        .collect();
-    let split_plot = |dy: usize| -> Result<Raster> {
-        let k = a.alpha_class.len_of(Axis(1));
-        let trails: Vec<Trail> = (0..k)
-            .map(|m| Trail {
-                points: in_window
-                    .iter()
-                    .map(|&t| (a.alpha_class[[t, m, d1]], a.alpha_class[[t, m, dy]]))
-                    .collect(),
-                class: Some(fate[m]),
-            })
-            .collect();
-        let current: Vec<(f64, f64)> = in_window
-            .first()
-            .map(|&t| {
-                (0..k)
-                    .map(|m| (a.alpha_class[[t, m, d1]], a.alpha_class[[t, m, dy]]))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let fig = ScatterTrajectories {
-            title: format!(
-                "n = {n}: ᾱ_{d1} vs ᾱ_{dy}, epochs {}–{} (○ = start)",
-                window.0, window.1
-            ),
-            x_label: format!("ᾱ_{d1}; {colours}"),
-            y_label: format!("ᾱ_{dy}"),
-            trails,
-            current,
-            size: (620, 560),
-            ..Default::default()
-        };
-        raster(&fig)
-    };
-    let mut row1 = vec![split_plot(d2)?, split_plot(d3)?];
-    row1.push(raster(&landscape::figures::split_tree_dendrogram(
-        a,
-        &format!("{title}: split tree (clades ≥ 3 memories)"),
-    ))?);
-    // UMAP panels.
-    let mut traj = crate::run_folder::Trajectory::open(pdir)?;
-    let epochs = traj.epochs().to_vec();
-    let mem = traj.memories()?;
-    let start = frames[0];
-    let trail_idx: Vec<usize> = (0..epochs.len())
-        .filter(|&t| {
-            epochs[t] >= start
-                && epochs[t] <= frames[frames.len() - 1]
-                && (epochs[t] % p.trail_every == 0 || frames.contains(&epochs[t]))
-        })
-        .collect();
-    let k = mem.len_of(Axis(1));
-    let sel = mem.select(Axis(0), &trail_idx);
-    let flat = sel
-        .to_shape((trail_idx.len() * k, mem.len_of(Axis(2))))
-        .map_err(|e| Error::invalid("trajectory", e.to_string()))?
-        .to_owned();
-    let pos = umap.transform(flat.view(), 0)?;
-    let pos = Array3::from_shape_vec((trail_idx.len(), k, 2), pos.into_raw_vec_and_offset().0)
-        .map_err(|e| Error::invalid("umap", e.to_string()))?;
-    let sp = umap.transform(set.samples.view(), 0)?;
-    let samples: Vec<ClassPoint> = (0..sp.nrows())
-        .map(|i| ClassPoint {
-            x: sp[[i, 0]],
-            y: sp[[i, 1]],
-            class: set.digits[i],
-        })
-        .collect();
-    let all_x = pos
-        .slice(s![.., .., 0])
-        .iter()
-        .copied()
-        .chain(sp.column(0).iter().copied())
-        .collect::<Vec<_>>();
-    let all_y = pos
-        .slice(s![.., .., 1])
-        .iter()
-        .copied()
-        .chain(sp.column(1).iter().copied())
-        .collect::<Vec<_>>();
-    let bounds = (plot::padded_range(all_x, 0.05), plot::padded_range(all_y, 0.05));
-    let mut row2 = Vec::new();
-    for &f in &frames[1..] {
-        let upto: Vec<usize> = (0..trail_idx.len())
-            .filter(|&j| epochs[trail_idx[j]] <= f)
-            .collect();
-        let Some(&last) = upto.last() else { continue };
-        let fig = ScatterTrajectories {
-            title: format!("n = {n}: UMAP at epoch {f} (trails from {start})"),
-            x_label: "UMAP 1".into(),
-            y_label: "UMAP 2".into(),
-            samples: samples.clone(),
-            trails: (0..k)
-                .map(|m| Trail {
-                    points: upto.iter().map(|&j| (pos[[j, m, 0]], pos[[j, m, 1]])).collect(),
-                    class: None,
-                })
-                .collect(),
-            current: (0..k).map(|m| (pos[[last, m, 0]], pos[[last, m, 1]])).collect(),
-            bounds: Some(bounds),
-            size: (560, 520),
-            ..Default::default()
-        };
-        row2.push(raster(&fig)?);
-    }
-    // Memory samples at the panel epochs.
-    let last = a.labels.len_of(Axis(0)) - 1;
-    let final_labels = a.labels.index_axis(Axis(0), last).to_owned();
-    let pick = pick_samples(&final_labels, sys.digits);
-    let mut images = Vec::new();
-    let mut titles = Vec::new();
-    for &f in frames {
-        let Some(t) = epochs.iter().position(|&e| e == f) else {
-            continue;
-        };
-        for &(m, d) in &pick {
-            images.push(mem.slice(s![t, m, ..]).to_owned());
-            titles.push(format!("{d}: ep {f}"));
-        }
-    }
-    let mut rows = vec![row1, row2];
-    if !images.is_empty() {
-        let views: Vec<_> = images.iter().map(|v| v.view()).collect();
-        let m = ndarray::stack(Axis(0), &views).map_err(|e| Error::invalid("fig4", e.to_string()))?;
-        let mut g = MemoryGrid::new(m, pick.len());
-        g.tile_titles = Some(titles);
-        g.title = Some(format!(
-            "n = {n}: 5 memories per class (final ℓ ≥ 0.99) at epochs {frames:?} (rows)"
-        ));
-        rows.push(vec![raster(&g)?]);
-    }
-    Ok(stitch(&rows, 10))
 }
 
 #[cfg(test)]
