@@ -10,7 +10,7 @@ use waddington::bifurcating::figures;
 use waddington::bifurcating::patterns::Normalisation;
 use waddington::bifurcating::potentials::{self, PolyPotential, Potential};
 use waddington::bifurcating::scenario::{self, Scenario};
-use waddington::reduced::figures::check_output;
+use waddington::plot::check_path;
 
 /// Output format of tables.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq)]
@@ -260,7 +260,7 @@ fn critical_points(
 ) -> anyhow::Result<()> {
     let (pot, p) = pa.build()?;
     if let Some(f) = &plot {
-        check_output(f, true).with_context(|| format!("--plot {}", f.display()))?;
+        check_path(f, true).with_context(|| format!("--plot {}", f.display()))?;
         anyhow::ensure!(
             pot.dim() == 2,
             "--plot {}: the landscape figure needs a two-dimensional potential ({} has {})",
@@ -483,7 +483,7 @@ fn simulate(
     force: bool,
 ) -> anyhow::Result<()> {
     if let Some(f) = &plot {
-        check_output(f, force).with_context(|| format!("--plot {}", f.display()))?;
+        check_path(f, force).with_context(|| format!("--plot {}", f.display()))?;
     }
     let sc = Scenario::from_file(path)?;
     let model = sc.model()?;

@@ -280,7 +280,7 @@ pub enum Command {
 /// Check a `--plot` path before computing anything (extension, existing file, folder).
 fn check_plot(plot: Option<&std::path::Path>, force: bool) -> anyhow::Result<()> {
     if let Some(p) = plot {
-        figures::check_output(p, force).with_context(|| format!("--plot {}", p.display()))?;
+        waddington::plot::check_path(p, force).with_context(|| format!("--plot {}", p.display()))?;
     }
     Ok(())
 }

@@ -1,9 +1,8 @@
 //! Multi-panel figures from rendered panels: every panel is a [`Figure`] rendered on its own
 //! ([`Raster::of`]); rows of panels are stitched side by side (top-aligned, white background,
 //! optional gaps) and stacked ([`stitch`]), optionally under a figure title ([`compose`]), and
-//! written as PNG ([`save_png`]). The one panel-composition helper of the figures; a
-//! [`crate::reproduce::dam_figs::Sheet`] lays out panels that draw themselves on one canvas (and
-//! so can be written as SVG) and is used where the panels are vector drawings of the paper.
+//! written as PNG ([`save_png`]). Panels that should stay vector drawings on one canvas (SVG) are
+//! laid out by [`super::sheet::Sheet`] instead, with the same row layout.
 
 use super::Figure;
 use crate::error::{Error, Result};

@@ -35,6 +35,7 @@ pub mod lines;
 pub mod movie;
 pub mod phase;
 pub mod scatter;
+pub mod sheet;
 pub mod style;
 
 pub use bifurcation::{BifurcationDiagram, Branch};
@@ -48,6 +49,7 @@ pub use lines::{Corner, Event, LinePlot, Series, StackedArea};
 pub use movie::{MovieWriter, alpha_plane_movie, memory_grid_movie, scatter_movie};
 pub use phase::{CriticalKind, CriticalPoint, PhasePlane, VectorField};
 pub use scatter::{ClassPoint, ScatterTrajectories, Trail};
+pub use sheet::{Framed, LabelBars, OrderChart, OrderRow, Panel, PixelImage, Sheet};
 pub use style::{Colormap, tab10};
 
 use crate::error::{Error, Result};
@@ -100,6 +102,43 @@ impl Format {
 
 fn drawing_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, std::io::Error::other(format!("drawing failed: {e}")))
+}
+
+/// Check, before any computation, that a figure can later be written to `path`: the extension is
+/// `.png` or `.svg`, the file does not exist (unless `force`), and the nearest existing ancestor
+/// folder is a folder. Errors name the path; nothing is created.
+pub fn check_path(path: &Path, force: bool) -> Result<()> {
+    Format::of(path)?;
+    if path.exists() && !force {
+        return Err(Error::Exists {
+            path: path.to_path_buf(),
+            message: "already exists (pass --force to overwrite)".into(),
+        });
+    }
+    if path.is_dir() {
+        return Err(Error::invalid("plot", format!("{} is a folder", path.display())));
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    if let Some(d) = dir
+        && !d.as_os_str().is_empty()
+        && !d.is_dir()
+    {
+        return Err(Error::invalid(
+            "plot",
+            format!(
+                "{}: cannot write there ({} is not a folder)",
+                path.display(),
+                d.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Render `fig` into an RGB8 buffer (row-major, 3 bytes per pixel) of size [`Figure::size`].

@@ -19,43 +19,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Check, before any computation, that a figure can later be written to `path`: the extension is
-/// `.png` or `.svg`, the file does not exist (unless `force`), and the nearest existing ancestor
-/// folder is a folder. Errors name the path; nothing is created.
-pub fn check_output(path: &Path, force: bool) -> Result<()> {
-    plot::Format::of(path)?;
-    if path.exists() && !force {
-        return Err(Error::Exists {
-            path: path.to_path_buf(),
-            message: "already exists (pass --force to overwrite)".into(),
-        });
-    }
-    if path.is_dir() {
-        return Err(Error::invalid("plot", format!("{} is a folder", path.display())));
-    }
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if d.as_os_str().is_empty() || d.exists() {
-            break;
-        }
-        dir = d.parent();
-    }
-    if let Some(d) = dir
-        && !d.as_os_str().is_empty()
-        && !d.is_dir()
-    {
-        return Err(Error::invalid(
-            "plot",
-            format!(
-                "{}: cannot write there ({} is not a folder)",
-                path.display(),
-                d.display()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Several figures of one type side by side (left to right), each in an equal-width cell of
 /// its own size; drawn on any backend, so the row saves as PNG or SVG.
 #[derive(Debug, Clone)]

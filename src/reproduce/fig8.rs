@@ -8,7 +8,7 @@
 
 use super::split_figs as common;
 use super::{Context, Criterion, Outcome, Report, Scale};
-use crate::config::{DataConfig, RunConfig};
+use crate::config::DataConfig;
 use crate::data::CLASSES;
 use crate::error::{Error, Result};
 use crate::plot::compose::{Raster, save_png, stitch};
@@ -91,20 +91,8 @@ pub fn protocol(scale: Scale) -> Protocol {
 
 /// The sweep of one ladder (`model.temperature` swept at the ladder's n).
 pub fn sweep(p: &Protocol, ladder: &Ladder, data: DataConfig, seed: u64) -> Sweep {
-    let mut base = RunConfig {
-        seed,
-        data,
-        ..RunConfig::default()
-    };
-    base.model.memories = p.memories;
+    let mut base = super::figure_config(seed, data, p.memories, p.epochs, p.rate, 2000);
     base.model.n = ladder.n;
-    base.init.mean = -0.003;
-    base.init.std = 1e-5;
-    base.train.epochs = p.epochs;
-    base.train.rate = p.rate;
-    base.train.momentum = 0.0;
-    base.train.save_epochs = Some(vec![0, p.epochs]);
-    base.train.checkpoint_every = 2000;
     Sweep::new(format!("fig8-n{}", ladder.n), base)
         .axis("model.temperature", ladder.temperatures.iter().copied())
 }

@@ -375,6 +375,33 @@ impl Context {
     }
 }
 
+/// The base config of a figure's runs: `memories` memories from the default initial state
+/// N(−0.003, 1e−5) (spec §4.0), trained on `data` for `epochs` epochs at rate `rate` without
+/// momentum, in one minibatch, recording the first and the last epoch, with a checkpoint every
+/// `checkpoint_every` epochs.
+pub fn figure_config(
+    seed: u64,
+    data: DataConfig,
+    memories: usize,
+    epochs: usize,
+    rate: f64,
+    checkpoint_every: usize,
+) -> crate::config::RunConfig {
+    let mut c = crate::config::RunConfig {
+        seed,
+        data,
+        ..Default::default()
+    };
+    c.model.memories = memories;
+    c.train.epochs = epochs;
+    c.train.rate = rate;
+    c.train.momentum = 0.0;
+    c.train.minibatches = 1;
+    c.train.save_epochs = Some(vec![0, epochs]);
+    c.train.checkpoint_every = checkpoint_every;
+    c
+}
+
 /// Read the reference 200-digit set (200×784, 20 per class in class order, pixels in [−1, 1]).
 pub fn reference_set(path: &Path) -> Result<TrainingSet> {
     let samples = npy::read_matrix(path, "--samples")?;

@@ -122,28 +122,33 @@ impl Report {
 
     /// Add a numeric quantity checked against a criterion; the verdict is computed from it.
     pub fn expect(&mut self, key: &str, quantity: &str, value: f64, reference: &str, criterion: Criterion) {
-        self.checks.push(Check {
-            key: key.into(),
-            quantity: quantity.into(),
-            ours: format_number(value),
-            value: Some(value),
-            reference: reference.into(),
-            criterion: Some(criterion),
-            pass: Some(criterion.holds(value)),
-        });
+        let pass = Some(criterion.holds(value));
+        self.numeric(key, quantity, value, reference, Some(criterion), pass);
     }
 
     /// Add a numeric quantity with a verdict judged by the figure (a condition that is not a
     /// bound on the value itself, e.g. it compares two measured quantities).
     pub fn check(&mut self, key: &str, quantity: &str, value: f64, reference: &str, pass: bool) {
+        self.numeric(key, quantity, value, reference, None, Some(pass));
+    }
+
+    fn numeric(
+        &mut self,
+        key: &str,
+        quantity: &str,
+        value: f64,
+        reference: &str,
+        criterion: Option<Criterion>,
+        pass: Option<bool>,
+    ) {
         self.checks.push(Check {
             key: key.into(),
             quantity: quantity.into(),
             ours: format_number(value),
             value: Some(value),
             reference: reference.into(),
-            criterion: None,
-            pass: Some(pass),
+            criterion,
+            pass,
         });
     }
 
@@ -162,15 +167,7 @@ impl Report {
 
     /// Add a quantity shown for information (no verdict).
     pub fn info(&mut self, key: &str, quantity: &str, value: f64, reference: &str) {
-        self.checks.push(Check {
-            key: key.into(),
-            quantity: quantity.into(),
-            ours: format_number(value),
-            value: Some(value),
-            reference: reference.into(),
-            criterion: None,
-            pass: None,
-        });
+        self.numeric(key, quantity, value, reference, None, None);
     }
 
     /// Add a markdown paragraph.

@@ -1,13 +1,11 @@
 //! Pieces shared by paper Figs. 1–3 (`reproduce fig1|fig2|fig3`): the standard-run grid files,
 //! final states and α of run folders, the UMAP model of spec §3.8, and a few composite figures
-//! (a sheet of panels, label bars, one image with its pixel grid).
+//! (a sheet of panels, label bars, one image with its pixel grid, from `plot::sheet`).
 
-pub mod sheet;
-
-pub use sheet::{Framed, LabelBars, OrderChart, OrderRow, Panel, PixelImage, Sheet};
+pub use crate::plot::sheet::{Framed, LabelBars, OrderChart, OrderRow, Panel, PixelImage, Sheet};
 
 use super::{Context, Scale};
-use crate::config::{DataConfig, RunConfig};
+use crate::config::DataConfig;
 use crate::dam::train::State;
 use crate::data::{Dataset, TrainingSet};
 use crate::embed::{Umap, UmapParams};
@@ -45,23 +43,11 @@ pub fn standard_sweep(
     ns: &[f64],
     temperatures: &[f64],
 ) -> Sweep {
-    let mut base = RunConfig {
-        seed,
-        data,
-        ..RunConfig::default()
-    };
-    base.model.memories = 100;
-    base.init.mean = -0.003;
-    base.init.std = 1e-5;
-    base.train.epochs = epochs;
-    base.train.rate = 0.005;
-    base.train.momentum = 0.0;
-    base.train.minibatches = 1;
-    match record {
-        Record::Ends => base.train.save_epochs = Some(vec![0, epochs]),
-        Record::Every(k) => base.train.save_every = k,
+    let mut base = super::figure_config(seed, data, 100, epochs, 0.005, 500);
+    if let Record::Every(k) = record {
+        base.train.save_epochs = None;
+        base.train.save_every = k;
     }
-    base.train.checkpoint_every = 500;
     Sweep::new(name, base)
         .axis("model.n", ns.iter().map(|&x| number(x)))
         .axis("model.temperature", temperatures.iter().map(|&x| number(x)))

@@ -12,7 +12,7 @@
 use super::split_figs;
 
 use super::{Context, Criterion, Outcome, Report, Scale};
-use crate::config::{DataConfig, RunConfig};
+use crate::config::DataConfig;
 use crate::data::{self, Dataset};
 use crate::embed::{Umap, UmapParams};
 use crate::error::{Error, Result};
@@ -121,20 +121,9 @@ pub fn record_epochs(p: &Protocol, sys: &System) -> Vec<usize> {
 
 /// The sweep of one system (n swept).
 pub fn sweep(p: &Protocol, sys: &System, data: DataConfig, seed: u64) -> Sweep {
-    let mut base = RunConfig {
-        seed,
-        data,
-        ..RunConfig::default()
-    };
-    base.model.memories = p.memories;
+    let mut base = super::figure_config(seed, data, p.memories, p.epochs, sys.rate, 500);
     base.model.temperature = p.temperature;
-    base.init.mean = -0.003;
-    base.init.std = 1e-5;
-    base.train.epochs = p.epochs;
-    base.train.rate = sys.rate;
-    base.train.momentum = 0.0;
     base.train.save_epochs = Some(record_epochs(p, sys));
-    base.train.checkpoint_every = 500;
     Sweep::new(format!("fig4-{}", sys.name), base).axis("model.n", sys.runs.iter().map(|r| r.0))
 }
 

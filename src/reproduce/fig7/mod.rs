@@ -13,7 +13,7 @@
 
 use super::split_figs as common;
 use super::{Context, Criterion, Outcome, Report, Scale, class_means, restrict};
-use crate::config::{DataConfig, RunConfig};
+use crate::config::DataConfig;
 use crate::dam::model::Params;
 use crate::dam::train::{State, train_simple};
 use crate::data::{CLASSES, TrainingSet};
@@ -116,19 +116,9 @@ pub fn sweep(
     labels: &[PathBuf],
     seed: u64,
 ) -> Sweep {
-    let mut base = RunConfig {
-        seed,
-        data,
-        ..RunConfig::default()
-    };
-    base.model.memories = p.memories;
+    let mut base = super::figure_config(seed, data, p.memories, p.epochs, p.rate, 2000);
     base.init.memories = Some(memories);
     base.init.labels = labels.first().cloned();
-    base.train.epochs = p.epochs;
-    base.train.rate = p.rate;
-    base.train.momentum = 0.0;
-    base.train.save_epochs = Some(vec![0, p.epochs]);
-    base.train.checkpoint_every = 2000;
     let path = |l: &PathBuf| l.display().to_string();
     Sweep::new(format!("fig7-ic{ic}"), base)
         .axis("init.labels", labels.iter().map(path))

@@ -1,19 +1,21 @@
-//! Composite figures: a [`Sheet`] of panels laid out in rows (each panel at its own size), bars of
+//! Composite figures drawn on one canvas (PNG or SVG): a [`Sheet`] of panels laid out in rows (each
+//! panel at its own size; the vector counterpart of [`super::compose`], which stitches rendered
+//! panels of any figure type), bars of
 //! the 10 labels of one memory ([`LabelBars`], paper Fig. 1 "labels"), and one image with its pixel
 //! grid ([`PixelImage`], paper Fig. 1 "TrainingSample").
 
-use crate::error::{Error, Result};
-use crate::plot::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
-use crate::plot::{
+use super::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::{
     AlphaPanels, Colormap, DrawResult, Figure, LinePlot, MemoryGrid, ScatterTrajectories, StackedArea, tab10,
 };
+use crate::error::{Error, Result};
 use ndarray::Array1;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 fn font(size: u32) -> TextStyle<'static> {
-    (crate::plot::style::FONT, size).into_font().into()
+    (super::style::FONT, size).into_font().into()
 }
 
 /// One panel of a [`Sheet`]: any of the plot module's figures (drawn at its own size).
