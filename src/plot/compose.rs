@@ -34,27 +34,61 @@ impl Raster {
     }
 }
 
-/// Stitch rows of panels into one image: panels of a row side by side (top-aligned), rows stacked,
-/// `gap` white pixels between panels and rows, white background.
-pub fn stitch(rows: &[Vec<Raster>], gap: u32) -> Raster {
+/// Where the panels of a multi-panel figure go: the one layout of the project's figures, used by
+/// [`stitch`] (rendered panels) and by [`super::sheet::Sheet`] (panels drawn on one canvas).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Width and height of the whole figure.
+    pub size: (u32, u32),
+    /// The top-left corner of each panel, row by row.
+    pub origins: Vec<Vec<(u32, u32)>>,
+}
+
+/// Lay out rows of panels of the given sizes: the panels of a row side by side (top-aligned), the
+/// rows stacked (a row is as tall as its tallest panel), `gap` pixels between panels and between
+/// rows, below a title bar `top` pixels high.
+pub fn layout(rows: &[Vec<(u32, u32)>], gap: u32, top: u32) -> Layout {
     let row_w =
-        |r: &Vec<Raster>| r.iter().map(|p| p.width).sum::<u32>() + gap * r.len().saturating_sub(1) as u32;
-    let row_h = |r: &Vec<Raster>| r.iter().map(|p| p.height).max().unwrap_or(0);
-    let width = rows.iter().map(row_w).max().unwrap_or(1).max(1);
-    let height = (rows.iter().map(row_h).sum::<u32>() + gap * rows.len().saturating_sub(1) as u32).max(1);
-    let mut rgb = vec![255u8; width as usize * height as usize * 3];
-    let mut y0 = 0usize;
+        |r: &Vec<(u32, u32)>| r.iter().map(|p| p.0).sum::<u32>() + gap * r.len().saturating_sub(1) as u32;
+    let row_h = |r: &Vec<(u32, u32)>| r.iter().map(|p| p.1).max().unwrap_or(0);
+    let width = rows.iter().map(row_w).max().unwrap_or(0);
+    let height = top + rows.iter().map(row_h).sum::<u32>() + gap * rows.len().saturating_sub(1) as u32;
+    let mut origins = Vec::with_capacity(rows.len());
+    let mut y = top;
     for r in rows {
-        let mut x0 = 0usize;
+        let mut x = 0;
+        let mut row = Vec::with_capacity(r.len());
         for p in r {
+            row.push((x, y));
+            x += p.0 + gap;
+        }
+        origins.push(row);
+        y += row_h(r) + gap;
+    }
+    Layout {
+        size: (width, height),
+        origins,
+    }
+}
+
+/// Stitch rows of panels into one image ([`layout`]): panels of a row side by side (top-aligned),
+/// rows stacked, `gap` white pixels between panels and rows, white background.
+pub fn stitch(rows: &[Vec<Raster>], gap: u32) -> Raster {
+    let sizes: Vec<Vec<(u32, u32)>> = rows
+        .iter()
+        .map(|r| r.iter().map(Raster::size).collect())
+        .collect();
+    let l = layout(&sizes, gap, 0);
+    let (width, height) = (l.size.0.max(1), l.size.1.max(1));
+    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    for (r, origins) in rows.iter().zip(&l.origins) {
+        for (p, &(x0, y0)) in r.iter().zip(origins) {
             for y in 0..p.height as usize {
                 let src = &p.rgb[y * p.width as usize * 3..(y + 1) * p.width as usize * 3];
-                let start = ((y0 + y) * width as usize + x0) * 3;
+                let start = ((y0 as usize + y) * width as usize + x0 as usize) * 3;
                 rgb[start..start + src.len()].copy_from_slice(src);
             }
-            x0 += (p.width + gap) as usize;
         }
-        y0 += (row_h(r) + gap) as usize;
     }
     Raster { rgb, width, height }
 }

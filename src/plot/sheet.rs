@@ -144,26 +144,26 @@ impl Sheet {
         }
     }
 
-    fn row_height(row: &[Panel]) -> u32 {
-        row.iter().map(|p| p.size().1).max().unwrap_or(0)
+    /// Where the panels go ([`super::compose::layout`], no gaps, below the title bar).
+    fn layout(&self) -> super::compose::Layout {
+        let sizes: Vec<Vec<(u32, u32)>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Panel::size).collect())
+            .collect();
+        let top = if self.title.is_some() { SHEET_TITLE_H } else { 0 };
+        super::compose::layout(&sizes, 0, top)
     }
 }
 
 impl Figure for Sheet {
     fn size(&self) -> (u32, u32) {
-        let w = self
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|p| p.size().0).sum::<u32>())
-            .max()
-            .unwrap_or(0);
-        let h: u32 = self.rows.iter().map(|r| Self::row_height(r)).sum();
-        let t = if self.title.is_some() { SHEET_TITLE_H } else { 0 };
+        let (w, h) = self.layout().size;
         // Room for the title: about 0.5 em per character.
         let tw = self.title.as_ref().map_or(0, |s| {
             (s.chars().count() as f64 * 0.5 * f64::from(TITLE_SIZE + 4)) as u32 + 40
         });
-        (w.max(200).max(tw), (h + t).max(100))
+        (w.max(200).max(tw), h.max(100))
     }
 
     fn validate(&self) -> Result<()> {
@@ -177,21 +177,16 @@ impl Figure for Sheet {
     where
         DB::ErrorType: 'static,
     {
-        let mut y = 0i32;
         if let Some(t) = &self.title {
             let style = font(TITLE_SIZE + 4).pos(Pos::new(HPos::Center, VPos::Center));
             root.draw_text(t, &style, (self.size().0 as i32 / 2, SHEET_TITLE_H as i32 / 2))?;
-            y = SHEET_TITLE_H as i32;
         }
-        for row in &self.rows {
-            let mut x = 0i32;
-            for p in row {
-                let (w, h) = p.size();
-                let area = root.clone().shrink((x, y), (w, h));
+        let layout = self.layout();
+        for (row, origins) in self.rows.iter().zip(&layout.origins) {
+            for (p, &(x, y)) in row.iter().zip(origins) {
+                let area = root.clone().shrink((x as i32, y as i32), p.size());
                 p.draw(&area)?;
-                x += w as i32;
             }
-            y += Self::row_height(row) as i32;
         }
         Ok(())
     }
