@@ -1,8 +1,8 @@
 //! `waddington._core`: the Rust library seen from Python (PyO3). Arrays go in and out as numpy
 //! arrays; structured results (configs, summaries, diagrams, split trees) as JSON text that the
 //! pure-Python layer (`waddington/__init__.py`) turns into dicts. Long work runs with the GIL
-//! released; a training run checks for Ctrl-C after every epoch and stops there (resumable, as
-//! after a crash), raising `KeyboardInterrupt`.
+//! released; during training (`train`, `reproduce`) Ctrl-C stops every run after its current
+//! epoch (resumable, as after a crash) and raises `KeyboardInterrupt`.
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray2};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
@@ -45,30 +45,58 @@ fn read_config(path: PathBuf) -> PyResult<String> {
     json(&RunConfig::from_file(&path).map_err(py_err)?)
 }
 
+/// Run `work` on its own thread with the GIL released while this (the main) thread watches for
+/// Ctrl-C; on a signal every training run is asked to stop after its current epoch
+/// ([`dam::run::request_stop`]: resumable, as after a crash) and the signal's exception
+/// (`KeyboardInterrupt`) is raised once the work has stopped.
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    dam::run::clear_stop();
+    let (result, signal) = py.detach(|| {
+        std::thread::scope(|s| {
+            let handle = s.spawn(work);
+            let mut signal: Option<PyErr> = None;
+            while !handle.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if signal.is_none()
+                    && let Err(e) = Python::attach(|py| py.check_signals())
+                {
+                    dam::run::request_stop();
+                    signal = Some(e);
+                }
+            }
+            let result = handle
+                .join()
+                .unwrap_or_else(|_| Err(Error::invalid("python", "the work panicked")));
+            (result, signal)
+        })
+    });
+    dam::run::clear_stop();
+    match (result, signal) {
+        (Err(Error::Interrupted(_)), Some(e)) => Err(e),
+        (Ok(v), _) => Ok(v),
+        (Err(e), _) => Err(py_err(e)),
+    }
+}
+
 /// Train `config` (JSON text) into the run folder `out` (an interrupted run of the same config is
-/// continued). `progress(done, total)` is called after every epoch when given. Returns the
-/// summary as JSON text.
+/// continued). `progress(done, total)` is called after every epoch when given; an exception it
+/// raises stops the run (resumable) and is re-raised. Returns the summary as JSON text.
 #[pyfunction]
 #[pyo3(signature = (config, out, progress=None))]
 fn train(py: Python<'_>, config: &str, out: PathBuf, progress: Option<Py<PyAny>>) -> PyResult<String> {
     let cwd = std::env::current_dir().map_err(|e| PyOSError::new_err(e.to_string()))?;
     let cfg = config_from_json(config, &cwd)?;
-    // The exception that stopped the run (Ctrl-C, or one the progress callback raised), re-raised
-    // once the run has stopped (it stays resumable from its last checkpoint).
-    let mut raised: Option<PyErr> = None;
-    let summary = py.detach(|| {
+    let raised: std::sync::Mutex<Option<PyErr>> = std::sync::Mutex::new(None);
+    let summary = interruptible(py, || {
         let mut report = |done: usize, total: usize| -> bool {
-            Python::attach(|py| {
-                let step = py.check_signals().and_then(|()| match &progress {
-                    Some(f) => f.call1(py, (done, total)).map(|_| ()),
-                    None => Ok(()),
-                });
-                match step {
-                    Ok(()) => true,
-                    Err(e) => {
-                        raised = Some(e);
-                        false
+            let Some(f) = &progress else { return true };
+            Python::attach(|py| match f.call1(py, (done, total)) {
+                Ok(_) => true,
+                Err(e) => {
+                    if let Ok(mut r) = raised.lock() {
+                        *r = Some(e);
                     }
+                    false
                 }
             })
         };
@@ -76,10 +104,7 @@ fn train(py: Python<'_>, config: &str, out: PathBuf, progress: Option<Py<PyAny>>
     });
     match summary {
         Ok(s) => json(&s),
-        Err(Error::Interrupted(_)) if raised.is_some() => Err(raised
-            .take()
-            .unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted"))),
-        Err(e) => Err(py_err(e)),
+        Err(e) => Err(raised.into_inner().ok().flatten().unwrap_or(e)),
     }
 }
 
@@ -98,6 +123,19 @@ fn run_info(py: Python<'_>, path: PathBuf) -> PyResult<(String, Option<String>, 
 #[pyfunction]
 fn run_memories(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyArray3<f64>>> {
     let a = py.detach(|| Trajectory::open(&path).and_then(|mut t| t.memories()));
+    Ok(a.map_err(py_err)?.into_pyarray(py).unbind())
+}
+
+/// The memories (K×784) recorded at `epoch` (`None`: the last record), read without loading the
+/// rest of the trajectory.
+#[pyfunction]
+#[pyo3(signature = (path, epoch=None))]
+fn run_memories_at(py: Python<'_>, path: PathBuf, epoch: Option<usize>) -> PyResult<Py<PyArray2<f64>>> {
+    let a = py.detach(|| {
+        let mut t = Trajectory::open(&path)?;
+        let frame = t.frame_of_epoch(epoch)?;
+        t.memories_at(frame)
+    });
     Ok(a.map_err(py_err)?.into_pyarray(py).unbind())
 }
 
@@ -301,7 +339,7 @@ fn reproduce_figure(
         jobs: jobs.max(1),
         progress: false,
     };
-    let outcome = py.detach(|| reproduce::reproduce(figure, opts)).map_err(py_err)?;
+    let outcome = interruptible(py, || reproduce::reproduce(figure, opts))?;
     json(&outcome.report)
 }
 
@@ -318,6 +356,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_info, m)?)?;
     m.add_function(wrap_pyfunction!(run_memories, m)?)?;
     m.add_function(wrap_pyfunction!(run_labels, m)?)?;
+    m.add_function(wrap_pyfunction!(run_memories_at, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(reduced_diagram, m)?)?;
     m.add_function(wrap_pyfunction!(reduced_fixed_points, m)?)?;

@@ -68,6 +68,12 @@ def test_shapes_dtypes_and_names(tmp_path):
     assert run.config["model"]["memories"] == 6 and run.summary["epochs"] == 60
     again = w.load_run(tmp_path / "r")
     assert np.array_equal(again.memories, run.memories)
+    assert np.array_equal(again.memories_at(30), run.memories[3])
+    assert np.array_equal(again.memories_at(), run.memories[-1])
+    with pytest.raises(ValueError):
+        again.memories_at(35)
+    tmp_run = w.train(SMALL)  # out=None: a new temporary folder
+    assert np.array_equal(tmp_run.memories, run.memories)
     a = w.analyze(run)
     assert a.alpha.shape == (7, 6, 9) and a.alpha_class.shape == (7, 6, 10)
     assert a.identity.shape == (7, 6) and a.identity.dtype == np.int64
@@ -137,6 +143,26 @@ def test_an_exception_in_the_callback_stops_the_run_resumably(tmp_path):
     b = npz_arrays(tmp_path / "whole" / "trajectory.npz")
     for k in a:
         assert np.array_equal(a[k], b[k]), k
+
+
+def test_ctrl_c_stops_training_resumably(tmp_path):
+    import signal
+
+    cfg = json.loads(json.dumps(SMALL))
+    cfg["data"]["per_class"] = 20
+    cfg["model"]["memories"] = 40
+    cfg["train"] = {"epochs": 3000, "save_every": 100, "checkpoint_every": 10}
+    seen = []
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        w.train(cfg, tmp_path / "r", progress=lambda d, t: seen.append(d))
+    timer.cancel()
+    assert 0 < seen[-1] < 3000
+    assert not (tmp_path / "r" / "summary.json").exists()
+    resumed = []
+    run = w.train(cfg, tmp_path / "r", progress=lambda d, t: resumed.append(d))
+    assert resumed[0] > 1 and run.summary["epochs"] == 3000
 
 
 def test_anndata_export_reads_back(tmp_path):

@@ -77,6 +77,11 @@ class Run:
             self._memories = _core.run_memories(str(self.path))
         return self._memories
 
+    def memories_at(self, epoch: Optional[int] = None) -> np.ndarray:
+        """The memories (K×784) recorded at ``epoch`` (default: the last record), read alone: for
+        large runs, without loading the whole trajectory."""
+        return _core.run_memories_at(str(self.path), epoch)
+
     @property
     def labels(self) -> np.ndarray:
         """Recorded labels ℓ_A (float64, E×K×C)."""
@@ -131,18 +136,24 @@ def _config_json(config: Union[Mapping[str, Any], PathLike]) -> str:
 
 def train(
     config: Union[Mapping[str, Any], PathLike],
-    out: PathLike,
+    out: Optional[PathLike] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
 ) -> Run:
-    """Train a run config into the run folder ``out`` and return the :class:`Run`.
+    """Train a run config into the run folder ``out`` (default: a new temporary folder) and return
+    the :class:`Run`.
 
     ``config`` is a dict with the TOML's structure (sections ``data``, ``init``, ``model``,
     ``train``; omitted keys take their defaults, unknown keys raise ``ValueError``) or a path to a
     TOML file. An interrupted run of the same config in ``out`` is continued; a finished one, or
     one of another config, is refused (``ValueError``). ``progress(done, total)`` is called after
-    every epoch. The GIL is released while training; Ctrl-C stops after the current epoch and
-    raises ``KeyboardInterrupt`` (the folder stays resumable).
+    every epoch; an exception it raises stops the run (resumable) and is re-raised. The GIL is
+    released while training; Ctrl-C stops after the current epoch and raises ``KeyboardInterrupt``
+    (the folder stays resumable: the same call continues it).
     """
+    if out is None:
+        import tempfile
+
+        out = tempfile.mkdtemp(prefix="waddington-run-")
     _core.train(_config_json(config), str(out), progress)
     return Run(out)
 

@@ -209,6 +209,27 @@ pub fn evaluate(cfg: &RunConfig, st: &State, set: &TrainingSet) -> Evaluation {
     }
 }
 
+/// A request that every training run of this process stop after its current epoch, as a crash
+/// would (each stays resumable from its last checkpoint): set from another thread, e.g. by the
+/// Python package when the user presses Ctrl-C during `train` or `reproduce`. A sweep starts no
+/// new point while it is set.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Ask every running training run to stop after its current epoch ([`Error::Interrupted`]).
+pub fn request_stop() {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Withdraw a stop request (before new work starts).
+pub fn clear_stop() {
+    STOP.store(false, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a stop has been requested.
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Progress callback: called after every epoch with (completed epochs, total epochs); returning
 /// `false` stops the run there (as a crash would: it stays resumable from its last checkpoint)
 /// with [`Error::Interrupted`].
@@ -372,7 +393,7 @@ fn continue_run(
                 frozen_memories: None,
             })?;
         }
-        if !progress(completed, total) && completed < total {
+        if (!progress(completed, total) || stop_requested()) && completed < total {
             rec.sync()?;
             return Err(Error::Interrupted(completed));
         }

@@ -216,6 +216,9 @@ pub fn run_sweep(grid: &Grid, out: &Path, opts: &Options, events: &(dyn Fn(Event
         for _ in 0..opts.jobs.min(todo.len().max(1)) {
             s.spawn(|| {
                 loop {
+                    if crate::dam::run::stop_requested() {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(p) = todo.get(i) else { break };
                     match run_point(p, out, events) {
@@ -302,6 +305,8 @@ fn run_point(
     match result {
         Ok(_) => Ok(Some((resumable, None))),
         Err(Error::Busy { .. }) => Ok(None),
+        // Stopped on request: not a failure of the point (it resumes), and the sweep stops too.
+        Err(Error::Interrupted(n)) if crate::dam::run::stop_requested() => Err(Error::Interrupted(n)),
         Err(e) => {
             let failure = Failure {
                 id: p.id.clone(),
