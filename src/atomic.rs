@@ -106,8 +106,8 @@ pub fn check_finished(dir: &Path, files: &[&str], force: bool) -> Result<()> {
         return Err(Error::Exists {
             path: dir.to_path_buf(),
             message: format!(
-                "already holds a finished output ({}): it already exists; choose another folder or pass \
-                 --force to replace it",
+                "already exists as a finished output ({}); choose another folder or pass --force to \
+                 replace it",
                 files.join(", ")
             ),
         });

@@ -51,8 +51,9 @@ where
             turns.push(pts.len() - 1);
         }
         t = p.tau;
+        let done = stop(&p.x);
         pts.push(p.x);
-        if stop(pts.last().map_or(&[][..], |v| v.as_slice())) {
+        if done {
             break;
         }
     }

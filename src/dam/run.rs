@@ -13,7 +13,6 @@ use crate::npy;
 use crate::run_folder::{
     self, Checkpoint, FolderState, Recorder, RunFolder, RunWriter, read_batches, read_config,
 };
-use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -399,12 +398,7 @@ fn continue_run(
         }
         Ok(())
     };
-    if let ControlFlow::Break(e) = trainer.run_epochs(&mut state, done..total, |c, st| match after(c, st) {
-        Ok(()) => ControlFlow::Continue(()),
-        Err(e) => ControlFlow::Break(e),
-    }) {
-        return Err(e);
-    }
+    trainer.run_epochs(&mut state, done..total, &mut after)?;
     let frozen = (total > done).then(|| {
         state
             .memories

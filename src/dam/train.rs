@@ -30,7 +30,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
-use std::ops::ControlFlow;
+use std::convert::Infallible;
 
 /// The trainable state: memories, labels and their velocities.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,21 +328,19 @@ impl Trainer {
 
     /// The one epoch loop of the project: run the epochs in `epochs` (0-based: each number is the
     /// count of epochs completed before it) in order, calling `after(completed, state)` after each
-    /// one. `ControlFlow::Break(b)` stops the loop there and is returned. Every caller (training
+    /// one. An error from `after` stops the loop there and is returned. Every caller (training
     /// runs, in-memory pair runs, the figures' validation runs) trains through this method.
-    pub fn run_epochs<B>(
+    pub fn run_epochs<E>(
         &mut self,
         state: &mut State,
         epochs: std::ops::Range<usize>,
-        mut after: impl FnMut(usize, &State) -> ControlFlow<B>,
-    ) -> ControlFlow<B> {
+        mut after: impl FnMut(usize, &State) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         for e in epochs {
             self.epoch(state, e);
-            if let ControlFlow::Break(b) = after(e + 1, state) {
-                return ControlFlow::Break(b);
-            }
+            after(e + 1, state)?;
         }
-        ControlFlow::Continue(())
+        Ok(())
     }
 
     /// Run epoch number `epoch` (0-based: the number of epochs completed before it): one step per
@@ -810,6 +808,6 @@ pub fn train_simple(
         Par::Seq,
     )?;
     let mut st = State::new(memories, labels);
-    let _ = tr.run_epochs(&mut st, 0..epochs, |_, _| ControlFlow::<()>::Continue(()));
+    let Ok(()) = tr.run_epochs(&mut st, 0..epochs, |_, _| Ok::<(), Infallible>(()));
     Ok(st)
 }

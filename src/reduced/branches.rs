@@ -298,8 +298,8 @@ fn trace_one(
     if outward_at_end {
         return (points, "parameter range end".into());
     }
-    // Monitored functions.
-    let monitors = |curve: &BranchCurve, q: &Point| -> Vec<(Event, f64)> {
+    // Monitored functions, with the fixed point they were computed from.
+    let monitors = |curve: &BranchCurve, q: &Point| -> (FixedPoint, Vec<(Event, f64)>) {
         let fp = curve.fixed_point(q);
         let pi = curve.p_index();
         let mut v = vec![
@@ -313,15 +313,21 @@ fn trace_one(
         } else {
             v.push((Event::Release, curve.release(&q.x)));
         }
-        v
+        (fp, v)
     };
+    // The monitors at the branch's point when it is the previous step's accepted point (an event
+    // moves the branch or changes the curve: then they are computed again).
+    let mut here: Option<Vec<(Event, f64)>> = None;
     let reason = loop {
         let Some((next, h)) = branch.propose() else {
             break branch.end().map_or("stopped", |e| e.describe()).to_string();
         };
         let curve = *branch.curve();
-        let m0 = monitors(&curve, branch.point());
-        let m1 = monitors(&curve, &next);
+        let m0 = match here.take() {
+            Some(m) => m,
+            None => monitors(&curve, branch.point()).1,
+        };
+        let (next_fp, m1) = monitors(&curve, &next);
         // Locate the earliest sign change.
         let mut first: Option<(f64, Event, Point)> = None;
         for (k, &(ev, a)) in m0.iter().enumerate() {
@@ -330,14 +336,15 @@ fn trace_one(
             if !(a.is_finite() && b.is_finite()) || (a > 0.0) == (b > 0.0) || a.abs() < 1e-9 {
                 continue;
             }
-            let (hb, best) = branch.locate(&next, h, |c, q| monitors(c, q)[k].1);
+            let (hb, best) = branch.locate(&next, h, |c, q| monitors(c, q).1[k].1);
             if first.as_ref().is_none_or(|f| hb < f.0) {
                 first = Some((hb, ev, best));
             }
         }
         let Some((_, ev, at)) = first else {
-            points.push(curve.fixed_point(&next));
+            points.push(next_fp);
             branch.accept(next);
+            here = Some(m1);
             continue;
         };
         let fp = curve.fixed_point(&at);

@@ -12,7 +12,6 @@ use crate::reduced::nullclines::{Kind, NullclineOptions, nullcline};
 use crate::reduced::{Control, FixedPoint, PairDots, Stability, TwoMemory};
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use plotters::style::RGBColor;
-use std::ops::ControlFlow;
 
 /// Two samples A (class a) and B (class b), their rows in the standard set and dot products.
 #[derive(Debug, Clone)]
@@ -188,19 +187,16 @@ pub fn train(
         }
     };
     observe(0, &st);
-    let run = tr.run_epochs(&mut st, 0..epochs, |e, st| {
+    tr.run_epochs(&mut st, 0..epochs, |e, st| {
         if !st.is_finite() {
-            return ControlFlow::Break(Error::Diverged(format!(
+            return Err(Error::Diverged(format!(
                 "two-sample run n = {n}, T = {temperature}: non-finite state at epoch {}",
                 e - 1
             )));
         }
         observe(e, st);
-        ControlFlow::Continue(())
-    });
-    if let ControlFlow::Break(e) = run {
-        return Err(e);
-    }
+        Ok(())
+    })?;
     let rows = rec.len();
     let alpha = Array2::from_shape_fn((rows, k), |(i, m)| rec[i].1[m][0]);
     let beta = Array2::from_shape_fn((rows, k), |(i, m)| rec[i].1[m][1]);

@@ -90,9 +90,7 @@ pub fn inter_init(pair: &Pair) -> State {
 fn train(pair: &Pair, n: f64, t: f64, eta: f64, epochs: usize, init: State) -> Result<State> {
     let mut tr = crate::reduced::pair::trainer(pair, n, t, eta)?;
     let mut st = init;
-    let _ = tr.run_epochs(&mut st, 0..epochs, |_, _| {
-        std::ops::ControlFlow::<()>::Continue(())
-    });
+    let Ok(()) = tr.run_epochs(&mut st, 0..epochs, |_, _| Ok::<(), std::convert::Infallible>(()));
     if !st.is_finite() {
         return Err(Error::Diverged(format!("fig6 run n = {n}, T = {t}")));
     }

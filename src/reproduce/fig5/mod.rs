@@ -398,7 +398,7 @@ fn effective_temperature(
     let mut tr1 = pair::trainer(pair, n, t_eff, eta)?;
     let mut max_diff: f64 = 0.0;
     // The K = 1 run at T_eff steps in lockstep with the K = 2 run.
-    let _ = tr2.run_epochs(&mut two, 0..epochs, |completed, two| {
+    let Ok(()) = tr2.run_epochs(&mut two, 0..epochs, |completed, two| {
         tr1.epoch(&mut single, completed - 1);
         for mu in 0..2 {
             let d = (&two.memories.row(mu) - &single.memories.row(0))
@@ -406,7 +406,7 @@ fn effective_temperature(
                 .fold(0.0f64, |a, x| a.max(x.abs()));
             max_diff = max_diff.max(d);
         }
-        std::ops::ControlFlow::<()>::Continue(())
+        Ok::<(), std::convert::Infallible>(())
     });
     if !(single.is_finite() && two.is_finite()) {
         return Err(Error::Diverged(format!("effective-temperature run n = {n}")));
