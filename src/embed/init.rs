@@ -36,21 +36,6 @@ pub enum Init {
     Random,
 }
 
-impl Init {
-    /// Parse `spectral`, `pca` or `random`.
-    pub fn parse(s: &str) -> Result<Init> {
-        match s {
-            "spectral" => Ok(Init::Spectral),
-            "pca" => Ok(Init::Pca),
-            "random" => Ok(Init::Random),
-            _ => Err(Error::invalid(
-                "init",
-                format!("`{s}` is not supported; use spectral, pca or random"),
-            )),
-        }
-    }
-}
-
 /// Number of Lanczos steps at most.
 const LANCZOS_STEPS: usize = 120;
 

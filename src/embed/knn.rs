@@ -37,18 +37,6 @@ impl Metric {
             Metric::Euclidean => "euclidean",
         }
     }
-
-    /// Parse `correlation` or `euclidean`.
-    pub fn parse(s: &str) -> Result<Metric> {
-        match s {
-            "correlation" => Ok(Metric::Correlation),
-            "euclidean" => Ok(Metric::Euclidean),
-            _ => Err(Error::invalid(
-                "metric",
-                format!("`{s}` is not supported; use `correlation` or `euclidean`"),
-            )),
-        }
-    }
 }
 
 /// Rows prepared for distance computations by matrix products.
