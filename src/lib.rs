@@ -22,6 +22,7 @@
 //! * [`embed`]: UMAP (fit and transform).
 //! * [`plot`]: figures and movies.
 //! * [`sweep`]: parameter grids, sharding, collection.
+//! * [`view`]: a run or a sweep in the browser (self-contained page or loopback server).
 
 pub mod atomic;
 pub mod bifurcating;
@@ -39,6 +40,7 @@ pub mod reduced;
 pub mod reproduce;
 pub mod run_folder;
 pub mod sweep;
+pub mod view;
 
 pub use error::{Error, Result};
 

@@ -12,6 +12,7 @@ mod reduced;
 mod reproduce;
 mod sweep;
 mod train;
+mod view;
 
 /// Dense Hopfield networks, their learning dynamics and Waddington landscapes.
 #[derive(Debug, Parser)]
@@ -62,6 +63,8 @@ enum Command {
     /// Parameter sweeps over (n, T, seed, ...) grids.
     #[command(subcommand)]
     Sweep(sweep::Command),
+    /// A run (or a sweep) in the browser: one self-contained page, or a local server.
+    View(view::Args),
 }
 
 /// Parse the command line, run, and map errors to a message and a non-zero exit code.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(c) => sweep::run(c),
         Command::Embed(c) => embed::run(c),
         Command::Plot(c) => plot::run(c),
+        Command::View(a) => view::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
