@@ -87,6 +87,20 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T, durability: Durab
     write_bytes(path, text.as_bytes(), durability)
 }
 
+/// The folder and file name of an output file given as `--out PATH` (the folder `.` for a bare
+/// name), or an error naming `--out` when the path has no UTF-8 file name.
+pub fn out_parts(out: &Path) -> Result<(&Path, &str)> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::invalid("--out", format!("{} is not a file name", out.display())))?;
+    Ok((parent, name))
+}
+
 /// The one output guard of the commands (`analyze`, `embed`, `reduced`, `bifurcate`): a command
 /// that writes the set `files` into `dir` is refused when all of them exist (a finished output,
 /// replaced only with `--force`), and allowed when none or only some do (some: what an

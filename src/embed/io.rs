@@ -210,14 +210,7 @@ pub fn transform_array(
 
 /// Where a transform writes: the path given, refusing to overwrite unless `force`.
 pub fn output_path(out: &Path, force: bool) -> Result<PathBuf> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::invalid("--out", format!("{} is not a file name", out.display())))?;
+    let (parent, name) = crate::atomic::out_parts(out)?;
     crate::atomic::check_outputs(parent, &[name], force)?;
     Ok(out.to_path_buf())
 }

@@ -64,14 +64,7 @@ pub fn write(dir: &Path, out: &Path, force: bool, options: &GatherOptions) -> Re
 
 /// The (folder, file name) of an output page path.
 fn split_out(out: &Path) -> Result<(PathBuf, String)> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::invalid("--out", format!("{} is not a file name", out.display())))?;
+    let (parent, name) = atomic::out_parts(out)?;
     if out.is_dir() {
         return Err(Error::invalid(
             "--out",
