@@ -66,6 +66,8 @@ pub struct Summary<'a> {
     pub learning_order: &'a [super::ClassOrder],
     /// Splits of the tree.
     pub splits: &'a [super::tree::SplitRecord],
+    /// Splits of the persistent tree (threshold-free epochs), by epoch.
+    pub persistent_splits: &'a [super::persistent::SplitSummary],
     /// Clade tolerance (RMS pixel distance).
     pub tolerance: f64,
     /// Largest RMS distance between two memories at the first record.
@@ -139,6 +141,7 @@ impl Analysis {
             samples: self.alpha.dim().2,
             learning_order: &self.learning_order,
             splits: &self.tree.splits,
+            persistent_splits: &self.persistent_splits,
             tolerance: self.tree.tolerance,
             initial_spread: self.initial_spread,
             rejoins: self.rejoins,
@@ -170,7 +173,7 @@ fn opt_i64(v: &[Option<usize>]) -> Array1<i64> {
     v.iter().map(|x| x.map_or(-1, |e| e as i64)).collect()
 }
 
-/// Write `summary.json`, `landscape.npz`, `tree.json`, `tree.nwk`, `tree.csv` into `out`
+/// Write `summary.json`, `landscape.npz`, `tree.json`, `persistent-tree.json`, `tree.nwk`, `tree.csv` into `out`
 /// (created if needed). Refuses to replace an existing `summary.json` unless `force`.
 pub fn write_analysis(a: &Analysis, out: &Path, force: bool) -> Result<()> {
     write_outputs(a, out, force, false).map(|_| ())
@@ -221,6 +224,7 @@ pub fn write_outputs(a: &Analysis, out: &Path, force: bool, figures: bool) -> Re
     };
     let json = |v: &dyn erased::Json| v.to_json();
     write_text("tree.json", json(&a.tree))?;
+    write_text("persistent-tree.json", json(&a.persistent))?;
     write_text("tree.nwk", a.tree.newick())?;
     write_text("tree.csv", a.tree.dendrogram_csv())?;
     write_text("report.txt", a.report())?;

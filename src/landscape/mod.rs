@@ -20,6 +20,7 @@ pub mod figures;
 pub mod identity;
 pub mod io;
 pub mod order;
+pub mod persistent;
 pub mod splits;
 pub mod tree;
 
@@ -137,8 +138,12 @@ pub struct Analysis {
     pub node_memory_start: Array2<f64>,
     /// See `node_memory_start`.
     pub node_memory_end: Array2<f64>,
-    /// The split tree.
+    /// The split tree (clades of the tolerance τ, tracked record by record).
     pub tree: SplitTree,
+    /// The persistent split tree (threshold-free split epochs; [`persistent`]).
+    pub persistent: persistent::PersistentTree,
+    /// Its splits in words, by epoch.
+    pub persistent_splits: Vec<persistent::SplitSummary>,
     /// Learning order of the trained classes.
     pub learning_order: Vec<ClassOrder>,
     /// Final identity (dominant label at the last record) of every memory (K).
@@ -457,6 +462,10 @@ impl Analyzer {
         let node_memory_end = Array2::from_shape_fn((n_nodes, d), |(i, j)| {
             self.node_end[i].as_ref().map_or(self.node_start[i][j], |m| m[j])
         });
+        let tracked_f64: Vec<f64> = tracked_epochs.iter().map(|&t| t as f64).collect();
+        let dists: Vec<&Array2<f64>> = self.frames[tracked_from..].iter().map(|r| &r.dist_sq).collect();
+        let persistent = persistent::PersistentTree::build(&dists, &tracked_f64, self.tracker.tolerance());
+        let persistent_splits = persistent.describe(&tracked_f64, &a_tracked, &fate);
         let co = canalisation::co_travel(&self.tracker.assignment, &fate);
         let pad = |v: Vec<f64>, fill: f64| -> Array1<f64> {
             let mut out = vec![fill; tracked_from];
@@ -491,6 +500,8 @@ impl Analyzer {
             node_memory_start,
             node_memory_end,
             tree,
+            persistent,
+            persistent_splits,
             learning_order,
             fate,
             class_sizes,
@@ -596,6 +607,15 @@ impl Analysis {
             self.tree.leaves()
         );
         out.push_str(&self.tree.to_text(min_size));
+        let major = self.persistent_splits.iter().filter(|s| s.major).count();
+        let _ = writeln!(
+            out,
+            "Persistent splits (threshold-free epochs; {} splits, {} major — children each ≥ 10 % of the memories; \
+             all in persistent-tree.json):",
+            self.persistent_splits.len(),
+            major
+        );
+        out.push_str(&persistent::splits_text(&self.persistent_splits, true));
         out
     }
 }
