@@ -98,22 +98,21 @@ pub struct PersistentTree {
 /// Half-departure time of every pair (K×K, symmetric, epochs) from the squared RMS distances of
 /// every record (`dist_sq[t]`, K×K) at `epochs[t]`.
 pub fn half_departure_times(dist_sq: &[&Array2<f64>], epochs: &[f64]) -> Array2<f64> {
-    let e = dist_sq.len();
-    let k = dist_sq.first().map_or(0, |d| d.nrows());
-    let last = epochs.last().copied().unwrap_or(0.0);
     let Some(fin) = dist_sq.last() else {
         return Array2::zeros((0, 0));
     };
+    let k = fin.nrows();
+    let last = epochs.last().copied().unwrap_or(0.0);
     let dmax = fin.iter().fold(0.0f64, |m, &v| m.max(v)).sqrt();
     let mut t = Array2::from_elem((k, k), last);
     for a in 0..k {
         for b in a + 1..k {
-            let target = 0.5 * fin[[a, b]].sqrt();
-            if fin[[a, b]].sqrt() < SAME_BASIN_FRACTION * dmax {
+            let d_final = fin[[a, b]].sqrt();
+            if d_final < SAME_BASIN_FRACTION * dmax {
                 continue;
             }
-            let series = (0..e).map(|i| dist_sq[i][[a, b]].sqrt());
-            let v = last_rise(series, epochs, target);
+            let series = dist_sq.iter().map(|d| d[[a, b]].sqrt());
+            let v = last_rise(series, epochs, 0.5 * d_final);
             t[[a, b]] = v;
             t[[b, a]] = v;
         }
@@ -362,16 +361,6 @@ impl PersistentTree {
                 .total_cmp(&b.split_epoch.unwrap_or(0.0))
         });
         s
-    }
-
-    /// The major splits (children each ≥ [`MAJOR_FRACTION`] of the memories), by split epoch.
-    pub fn major_splits(&self) -> Vec<&PersistentNode> {
-        self.splits().into_iter().filter(|n| n.major).collect()
-    }
-
-    /// The leaves.
-    pub fn leaves(&self) -> Vec<&PersistentNode> {
-        self.nodes.iter().filter(|n| n.children.is_empty()).collect()
     }
 }
 

@@ -63,7 +63,7 @@ pub fn write(dir: &Path, out: &Path, force: bool, options: &GatherOptions) -> Re
 }
 
 /// The (folder, file name) of an output page path.
-fn split_out(out: &Path) -> Result<(PathBuf, String)> {
+fn split_out(out: &Path) -> Result<(&Path, &str)> {
     let (parent, name) = atomic::out_parts(out)?;
     if out.is_dir() {
         return Err(Error::invalid(
@@ -75,16 +75,16 @@ fn split_out(out: &Path) -> Result<(PathBuf, String)> {
             ),
         ));
     }
-    Ok((parent.to_path_buf(), name.to_string()))
+    Ok((parent, name))
 }
 
 /// One run's self-contained page at `out`.
 pub fn write_run(dir: &Path, out: &Path, force: bool, options: &GatherOptions) -> Result<Written> {
     let (parent, name) = split_out(out)?;
-    atomic::check_finished(&parent, &[&name], force)?;
+    atomic::check_finished(parent, &[name], force)?;
     let view = gather(dir, options)?;
     let html = page::embedded_page(&view)?;
-    atomic::check_outputs(&parent, &[&name], force)?;
+    atomic::check_outputs(parent, &[name], force)?;
     atomic::write_bytes(out, html.as_bytes(), Durability::Atomic)?;
     Ok(Written {
         pages: vec![(out.to_path_buf(), html.len())],
