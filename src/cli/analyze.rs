@@ -32,6 +32,9 @@ pub struct Args {
     /// Frames read and processed together.
     #[arg(long, default_value_t = 32)]
     pub chunk: usize,
+    /// Skip the saddles of the persistent splits (splitting matrix, splitting mode, saddles.npz).
+    #[arg(long)]
+    pub no_saddles: bool,
 }
 
 /// Run the subcommand.
@@ -39,6 +42,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut options = Options {
         start_epoch: a.start_epoch,
         chunk: a.chunk,
+        saddles: !a.no_saddles,
         ..Options::default()
     };
     if let Some(t) = a.tolerance {

@@ -288,6 +288,11 @@ impl Trainer {
         Ok(t)
     }
 
+    /// The formulation it trains.
+    pub fn form(&self) -> Form {
+        self.form
+    }
+
     /// The model parameters.
     pub fn hyper(&self) -> &Hyper {
         &self.hyper

@@ -48,7 +48,39 @@ pub fn analyze_run_dir(dir: &Path, options: &Options) -> Result<Analysis> {
     traj.stream(options.chunk, |epochs, chunk, labels| {
         an.push_chunk(epochs, chunk.view(), labels)
     })?;
-    an.finish()
+    let mut analysis = an.finish()?;
+    if !options.saddles {
+        return Ok(analysis);
+    }
+    let mut trainer = crate::dam::train::Trainer::new(
+        cfg.model.form,
+        crate::dam::run::hyper(cfg),
+        set.samples.clone(),
+        set.targets.clone(),
+        batches_of(&run, set.samples.nrows())?,
+        cfg.seed,
+        crate::linalg::par(cfg.threads),
+    )?;
+    let mut frames = |idx: &[usize]| -> Result<Vec<(Array2<f64>, Array2<f64>)>> {
+        let m = traj.memories_select(idx)?;
+        Ok(idx
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| (m.index_axis(ndarray::Axis(0), i).to_owned(), traj.labels_at(f)))
+            .collect())
+    };
+    analysis.explain_splits(&mut frames, Some(&mut trainer))?;
+    Ok(analysis)
+}
+
+/// The run's minibatches: `batches.npy`, or (a folder written by other tools without it) the
+/// config's consecutive minibatches, as training would have used.
+fn batches_of(run: &RunFolder, p: usize) -> Result<Vec<Vec<usize>>> {
+    if run.dir().join("batches.npy").exists() {
+        run.batches(p)
+    } else {
+        crate::dam::train::consecutive_batches(p, run.config().train.minibatches)
+    }
 }
 
 /// `summary.json` of one run.
@@ -217,7 +249,20 @@ pub fn write_outputs(a: &Analysis, out: &Path, force: bool, figures: bool) -> Re
         a.tree.nodes[i].fate[c]
     });
     w.add_array("node_fate", &fates)?;
+    w.add_array("speed", &a.speed)?;
     w.finish()?;
+    if let Some(sd) = &a.saddles {
+        let mut w = npy::create_npz(&out.join("saddles.npz"))?;
+        w.add_array("saddle_memory", &sd.memory)?;
+        w.add_array("saddle_labels", &sd.labels)?;
+        w.add_array("child_memory", &sd.child_memory)?;
+        let cs: Array1<i64> = sd.child_split.iter().map(|&c| c as i64).collect();
+        w.add_array("child_split", &cs)?;
+        w.add_array("split_speed", &sd.speed)?;
+        let se: Array1<f64> = a.persistent_splits.iter().map(|s| s.epoch).collect();
+        w.add_array("split_epoch", &se)?;
+        w.finish()?;
+    }
     let write_text = |name: &str, text: String| -> Result<()> {
         let p = out.join(name);
         crate::atomic::write_bytes(&p, text, crate::atomic::Durability::Atomic)

@@ -21,6 +21,7 @@ pub mod identity;
 pub mod io;
 pub mod order;
 pub mod persistent;
+pub mod saddle;
 pub mod splits;
 pub mod tree;
 
@@ -74,6 +75,9 @@ pub struct Options {
     pub reconstruction_fraction: f64,
     /// Frames processed together (memory use ∝ chunk; default 32).
     pub chunk: usize,
+    /// Explain every persistent split by its saddle, splitting matrix and splitting mode
+    /// ([`saddle`]; run folders only; default true).
+    pub saddles: bool,
 }
 
 impl Default for Options {
@@ -86,6 +90,7 @@ impl Default for Options {
             memory_label_level: 0.5,
             reconstruction_fraction: 0.05,
             chunk: 32,
+            saddles: true,
         }
     }
 }
@@ -142,8 +147,13 @@ pub struct Analysis {
     pub tree: SplitTree,
     /// The persistent split tree (threshold-free split epochs; [`persistent`]).
     pub persistent: persistent::PersistentTree,
-    /// Its splits in words, by epoch.
+    /// Its splits in words, by epoch (with their saddles after [`Analysis::explain_splits`]).
     pub persistent_splits: Vec<persistent::SplitSummary>,
+    /// Per-memory speed at every record (E×K): RMS displacement since the previous record per
+    /// epoch (NaN at the first record); [`saddle`].
+    pub speed: Array2<f64>,
+    /// The saddle images of the persistent splits ([`Analysis::explain_splits`]).
+    pub saddles: Option<saddle::SaddleImages>,
     /// Learning order of the trained classes.
     pub learning_order: Vec<ClassOrder>,
     /// Final identity (dominant label at the last record) of every memory (K).
@@ -180,6 +190,7 @@ pub struct Analyzer {
     frames: Vec<FrameResult>,
     labels: Vec<Array2<f64>>,
     within: Vec<f64>,
+    speed: Vec<Array1<f64>>,
     node_acc: Vec<(f64, f64, usize)>,
     node_start: Vec<Array1<f64>>,
     node_end: Vec<Option<Array1<f64>>>,
@@ -215,6 +226,7 @@ impl Analyzer {
             frames: Vec::new(),
             labels: Vec::new(),
             within: Vec::new(),
+            speed: Vec::new(),
             node_acc: Vec::new(),
             node_start: Vec::new(),
             node_end: Vec::new(),
@@ -318,6 +330,11 @@ impl Analyzer {
 
     fn track(&mut self, epoch: usize, r: &FrameResult, mem: ArrayView2<f64>) {
         let frame = self.epochs.len();
+        let speed = match (&self.last_memories, self.epochs.last()) {
+            (Some(prev), Some(&e0)) => saddle::speed_row(prev.view(), mem, (epoch - e0) as f64),
+            _ => Array1::from_elem(mem.nrows(), f64::NAN),
+        };
+        self.speed.push(speed);
         if epoch < self.options.start_epoch {
             self.within.push(f64::NAN);
             self.last_memories = Some(mem.to_owned());
@@ -398,6 +415,8 @@ impl Analyzer {
                 self.frames[t].recognition.as_ref().map_or(0, |v| v[c] as i64)
             })
         });
+        let speed_views: Vec<_> = self.speed.iter().map(|v| v.view()).collect();
+        let speed = stack(Axis(0), &speed_views).map_err(|err| Error::invalid("speed", err.to_string()))?;
         let lab_views: Vec<_> = self.labels.iter().map(|l| l.view()).collect();
         let labels = stack(Axis(0), &lab_views).map_err(|err| Error::invalid("labels", err.to_string()))?;
         let class_sizes: Vec<usize> = identity::class_sizes(&self.decomposition.digits).to_vec();
@@ -502,6 +521,8 @@ impl Analyzer {
             tree,
             persistent,
             persistent_splits,
+            speed,
+            saddles: None,
             learning_order,
             fate,
             class_sizes,
@@ -547,6 +568,25 @@ pub fn analyze_arrays(
 }
 
 impl Analysis {
+    /// The saddle of every persistent split ([`saddle::explain`]): `frames` reads recorded states
+    /// by record index, `trainer` (the run's own) adds the splitting matrix and mode.
+    pub fn explain_splits(
+        &mut self,
+        frames: &mut saddle::FrameSource,
+        trainer: Option<&mut crate::dam::train::Trainer>,
+    ) -> Result<()> {
+        let images = saddle::explain(
+            &mut self.persistent_splits,
+            &self.persistent,
+            &self.epochs,
+            &self.speed,
+            frames,
+            trainer,
+        )?;
+        self.saddles = Some(images);
+        Ok(())
+    }
+
     /// Mean over memories of max-α at the last record (spec §3.4, §6.2).
     pub fn final_max_alpha_mean(&self) -> f64 {
         self.max_alpha

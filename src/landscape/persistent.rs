@@ -414,6 +414,10 @@ pub struct SplitSummary {
     pub children_states: Vec<String>,
     /// Each child's final identities, e.g. "7×(1) 1×(4)".
     pub children_fates: Vec<String>,
+    /// The saddle: its state, residence, splitting matrix and mode ([`super::saddle`]; filled by
+    /// [`super::Analysis::explain_splits`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saddle: Option<super::saddle::Saddle>,
 }
 
 /// The record index at or before `epoch` (0 if none), and the one at or after it (the last if none).
@@ -475,6 +479,7 @@ impl PersistentTree {
                     saddle_state: state(saddle, &n.members),
                     children_states: kids.iter().map(|c| state(apart, &c.members)).collect(),
                     children_fates: kids.iter().map(|c| fates_in_words(&c.members, fate)).collect(),
+                    saddle: None,
                 })
             })
             .collect()
@@ -491,6 +496,28 @@ pub fn splits_text(splits: &[SplitSummary], major_only: bool) -> String {
             "  epoch {:.0} (departure {:.0}–{:.0}): saddle {}  →",
             s.epoch, s.onset, s.complete, s.saddle_state
         );
+        if let Some(sd) = &s.saddle {
+            let lingered = sd
+                .residence
+                .as_ref()
+                .map_or_else(String::new, |r| format!(", lingered {:.0} epochs", r.epochs));
+            let _ = write!(
+                out,
+                "      saddle record {} ({}{lingered})",
+                sd.epoch, sd.labels_in_words
+            );
+            if let Some(m) = &sd.mode {
+                let _ = write!(
+                    out,
+                    "; splitting mode ×{:.4}/epoch, |cos| with the split {:.2}",
+                    m.growth_per_epoch, m.cosine_observed
+                );
+            }
+            if let Some(sm) = &sd.splitting_matrix {
+                let _ = write!(out, " (loss curvature {:.2})", sm.cosine_observed);
+            }
+            let _ = writeln!(out);
+        }
         for ((size, state), fates) in s
             .children_sizes
             .iter()

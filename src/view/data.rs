@@ -340,7 +340,11 @@ pub fn analysis(run: &RunFolder, epochs: &[usize], k: usize, d: usize) -> Result
     if adir.join("summary.json").exists() {
         read_analysis(&adir, epochs, k, d)
     } else {
-        let a = landscape::analyze_run_dir(run.dir(), &landscape::Options::default())?;
+        let options = landscape::Options {
+            saddles: false,
+            ..landscape::Options::default()
+        };
+        let a = landscape::analyze_run_dir(run.dir(), &options)?;
         let tree = serde_json::to_value(&a.tree)
             .and_then(serde_json::from_value::<TreeView>)
             .map_err(|e| Error::invalid("split tree", e.to_string()))?;
