@@ -211,7 +211,7 @@ fn planted_splits_are_recovered_exactly() {
         nwk.starts_with("((n3_") && nwk.trim_end().ends_with(":150;"),
         "{nwk}"
     );
-    assert!(an.report().contains("3 splits, 4 leaves"));
+    assert!(an.report_with(true).contains("3 splits, 4 leaves"));
     // learning order without a model: first_memory_epoch only
     let lo: Vec<_> = an
         .learning_order

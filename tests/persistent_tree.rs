@@ -166,4 +166,9 @@ fn the_demo_explains_every_split_by_its_saddle_and_splitting_mode(run: &std::pat
     );
     // the saddle image is the mean of memories bounded in [−1, 1]
     assert!(mem.iter().all(|v| v.abs() <= 1.0 + 1e-12));
+    // the lineage figure: PNG and SVG, the SVG holding one image per saddle and leaf
+    let png = std::fs::read(run.join("analysis/lineage.png")).expect("lineage.png");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000);
+    let svg = std::fs::read_to_string(run.join("analysis/lineage.svg")).expect("lineage.svg");
+    assert!(svg.contains("Persistent split tree") && svg.contains("final identity"));
 }

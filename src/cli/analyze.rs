@@ -32,6 +32,9 @@ pub struct Args {
     /// Frames read and processed together.
     #[arg(long, default_value_t = 32)]
     pub chunk: usize,
+    /// Print every persistent split and the clade tree (default: the major splits).
+    #[arg(long)]
+    pub all_splits: bool,
     /// Skip the saddles of the persistent splits (splitting matrix, splitting mode, saddles.npz).
     #[arg(long)]
     pub no_saddles: bool,
@@ -58,7 +61,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             a.force,
             !a.no_figures,
         )?;
-        print!("{}", an.report());
+        print!("{}", an.report_with(a.all_splits));
         let out = a.out.clone().unwrap_or_else(|| a.runs[0].join("analysis"));
         println!("wrote {}", out.display());
         for f in figures {

@@ -159,6 +159,9 @@ pub struct DemoArgs {
     /// Output run folder.
     #[arg(long, short, default_value = "runs/demo")]
     out: PathBuf,
+    /// Print every persistent split and the clade tree (default: the major splits).
+    #[arg(long)]
+    all_splits: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -189,7 +192,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         true,
     )
     .with_context(|| format!("analysis of {}", a.out.display()))?;
-    println!("{}", an.report());
+    println!("{}", an.report_with(a.all_splits));
     let dir = a.out.join("analysis");
     println!("analysis written to {}", dir.display());
     for f in figures {

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub const RECOGNITION_PNG: &str = "recognition.png";
 /// File name of the split-tree figure inside the analysis folder.
 pub const SPLIT_TREE_PNG: &str = "split-tree.png";
+/// File names of the persistent tree's lineage figure (PNG and SVG).
+pub const LINEAGE: [&str; 2] = ["lineage.png", "lineage.svg"];
 
 /// Recognised training samples per class over the recorded epochs as stacked areas: layer c at
 /// epoch e is recognition[e, c] / P (P = all training samples, so the stack is the total
@@ -100,6 +102,105 @@ pub fn split_tree_dendrogram(a: &Analysis, title: &str) -> Dendrogram {
     Dendrogram::new(title, out)
 }
 
+/// Final identities of `members` as counts per class.
+fn fate_counts(members: &[usize], fate: &[usize]) -> Vec<usize> {
+    let mut c = vec![0; CLASSES];
+    for &m in members {
+        if let Some(x) = fate.get(m).and_then(|&f| c.get_mut(f)) {
+            *x += 1;
+        }
+    }
+    c
+}
+
+/// The persistent split tree as a lineage figure ([`plot::LineageFigure`]): groups of at least
+/// max(3, 5 % of K) memories; a split with one such child continues its parent's band; the saddle
+/// image of every drawn split and the prototype (members' mean final memory) of every drawn leaf.
+pub fn lineage_figure(a: &Analysis) -> plot::LineageFigure {
+    let nodes = &a.persistent.nodes;
+    let k = a.fate.len();
+    let min_size = 3usize.max(k.div_ceil(20));
+    let last = a.epochs.last().copied().unwrap_or(0) as f64;
+    let mut out = Vec::new();
+    let mut next_leaf = 0.0;
+    struct Ctx<'a> {
+        a: &'a Analysis,
+        min_size: usize,
+        last: f64,
+    }
+    fn place(
+        id: usize,
+        parent: Option<usize>,
+        start: f64,
+        cx: &Ctx,
+        next_leaf: &mut f64,
+        out: &mut Vec<plot::Lineage>,
+    ) -> f64 {
+        let nodes = &cx.a.persistent.nodes;
+        let node = &nodes[id];
+        let kids: Vec<usize> = node
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| nodes[c].size >= cx.min_size)
+            .collect();
+        if kids.len() == 1 {
+            // the split sheds small groups only: the band continues as its child
+            return place(kids[0], parent, start, cx, next_leaf, out);
+        }
+        let members = &node.members;
+        let fates = fate_counts(members, &cx.a.fate);
+        let (end, y, saddle, leaf) = if kids.len() >= 2 {
+            let ys: Vec<f64> = kids
+                .iter()
+                .map(|&c| place(c, Some(id), node.epoch_end, cx, next_leaf, out))
+                .collect();
+            let y = ys.iter().sum::<f64>() / ys.len() as f64;
+            let saddle =
+                cx.a.persistent_splits
+                    .iter()
+                    .position(|s| s.parent == id)
+                    .and_then(|i| {
+                        let img = cx.a.saddles.as_ref()?.memory.row(i).to_owned();
+                        Some((img, cx.a.persistent_splits[i].saddle_state.clone()))
+                    });
+            (node.epoch_end, y, saddle, None)
+        } else {
+            *next_leaf += 1.0;
+            let img = super::saddle::mean_rows(cx.a.final_memories.view(), members);
+            let text = super::persistent::fates_in_words(members, &cx.a.fate);
+            let short: Vec<&str> = text.split(' ').take(3).collect();
+            let more = if text.split(' ').count() > 3 { " …" } else { "" };
+            (
+                cx.last,
+                *next_leaf - 1.0,
+                None,
+                Some((img, format!("{}{more}", short.join(" ")))),
+            )
+        };
+        out.push(plot::Lineage {
+            id,
+            parent,
+            epochs: (start, end.max(start)),
+            y,
+            fates,
+            saddle,
+            leaf,
+        });
+        y
+    }
+    let cx = Ctx { a, min_size, last };
+    let start = nodes.first().map_or(0.0, |n| n.epoch_start);
+    if !nodes.is_empty() {
+        place(0, None, start, &cx, &mut next_leaf, &mut out);
+    }
+    plot::LineageFigure {
+        title: format!("Persistent split tree ({k} memories; band width ∝ memories)"),
+        nodes: out,
+        memories: k,
+    }
+}
+
 /// Write [`RECOGNITION_PNG`] (when the analysis has recognition) and [`SPLIT_TREE_PNG`] into
 /// `out` (the analysis folder); returns the files written.
 pub fn write_figures(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
@@ -112,5 +213,11 @@ pub fn write_figures(a: &Analysis, out: &Path) -> Result<Vec<PathBuf>> {
     let p = out.join(SPLIT_TREE_PNG);
     plot::save(&split_tree_figure(a), &p)?;
     written.push(p);
+    let lineage = lineage_figure(a);
+    for name in LINEAGE {
+        let p = out.join(name);
+        plot::save(&lineage, &p)?;
+        written.push(p);
+    }
     Ok(written)
 }

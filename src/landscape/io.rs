@@ -272,7 +272,7 @@ pub fn write_outputs(a: &Analysis, out: &Path, force: bool, figures: bool) -> Re
     write_text("persistent-tree.json", json(&a.persistent))?;
     write_text("tree.nwk", a.tree.newick())?;
     write_text("tree.csv", a.tree.dendrogram_csv())?;
-    write_text("report.txt", a.report())?;
+    write_text("report.txt", a.report_with(true))?;
     let written = if figures {
         super::figures::write_figures(a, out)?
     } else {

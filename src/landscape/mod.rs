@@ -152,6 +152,8 @@ pub struct Analysis {
     /// Per-memory speed at every record (E×K): RMS displacement since the previous record per
     /// epoch (NaN at the first record); [`saddle`].
     pub speed: Array2<f64>,
+    /// Every memory at the last record (K×D).
+    pub final_memories: Array2<f64>,
     /// The saddle images of the persistent splits ([`Analysis::explain_splits`]).
     pub saddles: Option<saddle::SaddleImages>,
     /// Learning order of the trained classes.
@@ -522,6 +524,7 @@ impl Analyzer {
             persistent,
             persistent_splits,
             speed,
+            final_memories: last_mem,
             saddles: None,
             learning_order,
             fate,
@@ -610,8 +613,15 @@ impl Analysis {
             .unwrap_or(f64::NAN)
     }
 
-    /// A short printable report: the learning order table and the split tree as indented text.
+    /// A short printable report: the learning order table and the major persistent splits with
+    /// their saddles ([`Analysis::report_with`] `false`).
     pub fn report(&self) -> String {
+        self.report_with(false)
+    }
+
+    /// The printable report; `all_splits` adds every persistent split (not only the major ones)
+    /// and the clade tree of the tolerance τ as indented text.
+    pub fn report_with(&self, all_splits: bool) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
         let _ = writeln!(
@@ -637,25 +647,32 @@ impl Analysis {
             self.reconstruction_count_mean(),
             self.final_membership_mean()
         );
-        let k = self.fate.len();
-        let min_size = (k / 20).max(2);
-        let _ = writeln!(
-            out,
-            "Split tree (clades: single-linkage RMS distance < {:.4}; {} splits, {} leaves):",
-            self.tree.tolerance,
-            self.tree.splits.len(),
-            self.tree.leaves()
-        );
-        out.push_str(&self.tree.to_text(min_size));
+        if all_splits {
+            let k = self.fate.len();
+            let min_size = (k / 20).max(2);
+            let _ = writeln!(
+                out,
+                "Clade tree (clades: single-linkage RMS distance < {:.4}; {} splits, {} leaves):",
+                self.tree.tolerance,
+                self.tree.splits.len(),
+                self.tree.leaves()
+            );
+            out.push_str(&self.tree.to_text(min_size));
+        }
         let major = self.persistent_splits.iter().filter(|s| s.major).count();
+        let which = if all_splits {
+            "all shown"
+        } else {
+            "major shown, all with --all-splits and in persistent-tree.json"
+        };
         let _ = writeln!(
             out,
             "Persistent splits (threshold-free epochs; {} splits, {} major — children each ≥ 10 % of the memories; \
-             all in persistent-tree.json):",
+             {which}):",
             self.persistent_splits.len(),
             major
         );
-        out.push_str(&persistent::splits_text(&self.persistent_splits, true));
+        out.push_str(&persistent::splits_text(&self.persistent_splits, !all_splits));
         out
     }
 }

@@ -431,7 +431,7 @@ fn records_around(epochs: &[f64], epoch: f64) -> (usize, usize) {
 }
 
 /// Final identities of `members` in words: "count×(class)" by decreasing count.
-fn fates_in_words(members: &[usize], fate: &[usize]) -> String {
+pub fn fates_in_words(members: &[usize], fate: &[usize]) -> String {
     let mut counts = [0usize; crate::data::CLASSES];
     for &m in members {
         if let Some(c) = fate.get(m).and_then(|&f| counts.get_mut(f)) {
